@@ -1,0 +1,110 @@
+/*
+ * client_policy.h: the client's pure decisions, kept apart from the
+ * sessions that act on them so they can be tested alone: stream
+ * isolation keys, whether a circuit may take a new stream, the built-in
+ * path picker over the static relay list, and the mapping of END
+ * reasons to SOCKS and HTTP replies.  No sockets, no timers, no globals
+ * beyond a per-process hashing key.
+ */
+#ifndef TORD_FEATURE_CLIENT_CLIENT_POLICY_H
+#define TORD_FEATURE_CLIENT_CLIENT_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/or/or.h"
+#include "core/proto/docfmt.h"
+#include "feature/client/client.h"
+#include "lib/addr.h"
+
+/* ---- Isolation keys. */
+
+/* What a stream's isolation key is made of. */
+struct client_iso {
+	unsigned		 ci_listener;	/* listener index: always isolated */
+	uint32_t		 ci_flags;	/* CLIENT_ISO_* of the listener */
+	enum client_ap_proto	 ci_proto;
+	const struct addr	*ci_peer;	/* application's address, or NULL */
+	const void		*ci_auth;	/* credentials blob, or NULL */
+	size_t			 ci_authlen;	/* 0: no (or empty) credentials */
+	const char		*ci_host;	/* destination host */
+	uint16_t		 ci_port;
+};
+
+/*
+ * Build the isolation key of a stream: a short printable string, equal
+ * for two streams exactly when every field selected by ci_flags is
+ * equal.  Credentials and destinations enter it only as a keyed hash
+ * (a per-process random key), so the key can be shown on the control
+ * port without revealing them.  Returns a malloc'd string.
+ */
+char	*client_isolation_key(const struct client_iso *in);
+
+/*
+ * Encode SOCKS5 username and password (or a SOCKS4 userid with pass
+ * NULL, or HTTP credentials) into out as one unambiguous blob.  Returns
+ * the blob length; 0 when both are empty, which means "no credentials"
+ * (Tor treats no-auth and empty user/pass alike).  out must hold
+ * 4 + ulen + plen bytes.
+ */
+size_t	client_auth_blob(uint8_t *out, const void *user, size_t ulen,
+	    const void *pass, size_t plen);
+
+/* ---- Circuit usability. */
+
+/* The facts about a circuit that decide whether a stream may use it. */
+struct client_circ_view {
+	bool				 cv_open;	/* built, not closing */
+	bool				 cv_building;
+	bool				 cv_general;	/* purpose: exit streams */
+	bool				 cv_retired;	/* no new streams (timed out) */
+	double				 cv_dirty_since; /* first stream, 0 = clean */
+	const char			*cv_isolation;	/* key of its first stream */
+	const char			*cv_reserved;	/* claimed while building */
+	uint64_t			 cv_epoch;	/* nym epoch at launch */
+	const struct policy_summary	*cv_exit_policy; /* NULL: unknown */
+};
+
+/*
+ * May a new stream to port (0: RESOLVE, any exit) with isolation key
+ * `key` use this circuit at time now, in nym epoch `epoch`?  An open
+ * circuit qualifies if it is general, not retired, of the current
+ * epoch, not dirty for longer than max_dirtiness, its isolation key is
+ * unset or equal, and its exit accepts the port (an unknown policy
+ * counts as accepting).  With building_ok, a circuit still being built
+ * qualifies on the same terms, its reservation standing in for the key.
+ */
+bool	client_circ_usable(const struct client_circ_view *v, uint16_t port,
+	    const char *key, uint64_t epoch, double now, double max_dirtiness,
+	    bool building_ok);
+
+/* Whether a summary (NULL: unknown) accepts port (0: any port at all). */
+bool	client_policy_allows(const struct policy_summary *ps, uint16_t port);
+
+/* ---- Static path picker. */
+
+/*
+ * Pick guard, middle and exit (out[0..2]) from the static list for
+ * port: the exit is Exit-flagged and its policy accepts port; the guard
+ * is Guard-flagged when such a relay remains; all three are distinct
+ * identities and, with distinct_subnets, in distinct IPv4 /16s.
+ * Uniformly random.  Returns 3, or -1 if no such path exists.
+ */
+int	client_pick_static(const struct client_relay *relays, size_t n, uint16_t port,
+	    bool distinct_subnets, struct relay_info out[3]);
+/* The static relay with this identity, or NULL. */
+const struct client_relay *client_relay_find(const struct client_relay *relays, size_t n,
+	    const uint8_t id[IDENTITY_LEN]);
+
+/* ---- Retries. */
+
+/*
+ * Is a stream reason received before CONNECTED worth another circuit
+ * (protocol-notes §7.3: EXITPOLICY, RESOLVEFAILED, TIMEOUT, MISC,
+ * NOROUTE, HIBERNATING, RESOURCELIMIT, DESTROY)?  CONNECTREFUSED and
+ * the rest are final.
+ */
+bool	client_reason_retryable(int reason);
+
+#endif

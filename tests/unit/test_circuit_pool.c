@@ -1,0 +1,190 @@
+/*
+ * Unit tests for the circuit reuse rule and the static path picker
+ * (feature/client/client_policy, used by circuit_pool).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "feature/client/client_policy.h"
+
+static void
+view_open(struct client_circ_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->cv_open = true;
+	v->cv_general = true;
+	v->cv_epoch = 1;
+}
+
+static void
+test_usable_dirtiness_epoch(void **state)
+{
+	struct client_circ_view v;
+
+	(void)state;
+	view_open(&v);
+	assert_true(client_circ_usable(&v, 443, "k", 1, 1000, 600, false));
+	/* Dirty for less than the window: usable; at or past it: not. */
+	v.cv_dirty_since = 500;
+	v.cv_isolation = "k";
+	assert_true(client_circ_usable(&v, 443, "k", 1, 1099, 600, false));
+	assert_false(client_circ_usable(&v, 443, "k", 1, 1100, 600, false));
+	assert_false(client_circ_usable(&v, 443, "k", 1, 5000, 600, false));
+	/* NEWNYM: an older epoch takes no new streams, clean or not. */
+	view_open(&v);
+	assert_false(client_circ_usable(&v, 443, "k", 2, 1000, 600, false));
+	/* Retired (a stream timed out on it), closing, or not general. */
+	view_open(&v);
+	v.cv_retired = true;
+	assert_false(client_circ_usable(&v, 443, "k", 1, 1000, 600, false));
+	view_open(&v);
+	v.cv_open = false;
+	assert_false(client_circ_usable(&v, 443, "k", 1, 1000, 600, true));
+	view_open(&v);
+	v.cv_general = false;
+	assert_false(client_circ_usable(&v, 443, "k", 1, 1000, 600, false));
+}
+
+static void
+test_usable_exit_policy(void **state)
+{
+	struct client_circ_view v;
+	struct policy_summary ps;
+
+	(void)state;
+	view_open(&v);
+	/* Unknown policy: assume the exit accepts. */
+	assert_true(client_circ_usable(&v, 22, "k", 1, 0, 600, false));
+	assert_int_equal(policy_summary_parse("accept 80,443", &ps), 0);
+	v.cv_exit_policy = &ps;
+	assert_true(client_circ_usable(&v, 80, "k", 1, 0, 600, false));
+	assert_true(client_circ_usable(&v, 443, "k", 1, 0, 600, false));
+	assert_false(client_circ_usable(&v, 22, "k", 1, 0, 600, false));
+	/* RESOLVE (port 0) needs an exit that accepts anything. */
+	assert_true(client_circ_usable(&v, 0, "k", 1, 0, 600, false));
+	policy_summary_reject_all(&ps);
+	assert_false(client_circ_usable(&v, 0, "k", 1, 0, 600, false));
+	assert_int_equal(policy_summary_parse("reject 25", &ps), 0);
+	assert_false(client_circ_usable(&v, 25, "k", 1, 0, 600, false));
+	assert_true(client_circ_usable(&v, 26, "k", 1, 0, 600, false));
+}
+
+/* A static relay named nick on ip:port with flags and optional policy. */
+static void
+relay_set(struct client_relay *r, const char *nick, const char *addr, uint8_t idbyte,
+    uint32_t flags, const char *policy)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->cr_info.ri_nickname, sizeof(r->cr_info.ri_nickname), "%s", nick);
+	assert_int_equal(addr_parse(addr, false, &r->cr_info.ri_addr), 0);
+	memset(r->cr_info.ri_id, idbyte, IDENTITY_LEN);
+	r->cr_flags = flags | CLIENT_RELAY_RUNNING | CLIENT_RELAY_VALID;
+	if (policy != NULL) {
+		r->cr_has_policy = true;
+		assert_int_equal(policy_summary_parse(policy, &r->cr_policy), 0);
+	}
+}
+
+static const struct client_relay *
+find(const struct client_relay *rs, size_t n, const struct relay_info *ri)
+{
+	const struct client_relay *r = client_relay_find(rs, n, ri->ri_id);
+
+	assert_non_null(r);
+	return r;
+}
+
+static void
+test_pick_static(void **state)
+{
+	struct client_relay rs[6];
+	struct relay_info out[3];
+	int i, seen_exit_b = 0, seen_exit_c = 0, guard_flagged = 0;
+
+	(void)state;
+	relay_set(&rs[0], "g1", "127.1.0.1:5000", 1, CLIENT_RELAY_GUARD, NULL);
+	relay_set(&rs[1], "m1", "127.2.0.1:5000", 2, 0, NULL);
+	relay_set(&rs[2], "m2", "127.3.0.1:5000", 3, 0, NULL);
+	relay_set(&rs[3], "ea", "127.4.0.1:5000", 4, CLIENT_RELAY_EXIT, "accept 22");
+	relay_set(&rs[4], "eb", "127.5.0.1:5000", 5, CLIENT_RELAY_EXIT, "reject 22");
+	relay_set(&rs[5], "ec", "127.6.0.1:5000", 6, CLIENT_RELAY_EXIT, NULL);
+	for (i = 0; i < 300; i++) {
+		const struct client_relay *g, *m, *e;
+
+		assert_int_equal(client_pick_static(rs, 6, 80, true, out), 3);
+		g = find(rs, 6, &out[0]);
+		m = find(rs, 6, &out[1]);
+		e = find(rs, 6, &out[2]);
+		/* Distinct, exit last and Exit-flagged, accepting port 80. */
+		assert_true(g != m && m != e && g != e);
+		assert_true(e->cr_flags & CLIENT_RELAY_EXIT);
+		assert_true(e != &rs[3]);
+		seen_exit_b += e == &rs[4];
+		seen_exit_c += e == &rs[5];
+		guard_flagged += (g->cr_flags & CLIENT_RELAY_GUARD) != 0;
+	}
+	/* Random among the eligible exits; the Guard-flagged relay first. */
+	assert_true(seen_exit_b > 50 && seen_exit_c > 50);
+	assert_int_equal(guard_flagged, 300);
+	/* Port 22: only ea and ec qualify. */
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(client_pick_static(rs, 6, 22, true, out), 3);
+		assert_true(find(rs, 6, &out[2]) != &rs[4]);
+	}
+}
+
+static void
+test_pick_static_constraints(void **state)
+{
+	struct client_relay rs[4];
+	struct relay_info out[3];
+	int i;
+
+	(void)state;
+	/* Three relays in one /16: only without the subnet rule. */
+	relay_set(&rs[0], "a", "127.0.0.1:5001", 1, CLIENT_RELAY_GUARD, NULL);
+	relay_set(&rs[1], "b", "127.0.0.1:5002", 2, 0, NULL);
+	relay_set(&rs[2], "c", "127.0.0.1:5003", 3, CLIENT_RELAY_EXIT, NULL);
+	assert_int_equal(client_pick_static(rs, 3, 80, true, out), -1);
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(client_pick_static(rs, 3, 80, false, out), 3);
+		assert_memory_equal(out[2].ri_id, rs[2].cr_info.ri_id, IDENTITY_LEN);
+		assert_memory_equal(out[0].ri_id, rs[0].cr_info.ri_id, IDENTITY_LEN);
+	}
+	/* The only exit is also the only Guard: the guard falls back to any. */
+	relay_set(&rs[0], "a", "127.1.0.1:5001", 1, 0, NULL);
+	relay_set(&rs[1], "b", "127.2.0.1:5002", 2, 0, NULL);
+	relay_set(&rs[2], "c", "127.3.0.1:5003", 3, CLIENT_RELAY_EXIT | CLIENT_RELAY_GUARD,
+	    NULL);
+	assert_int_equal(client_pick_static(rs, 3, 80, true, out), 3);
+	assert_memory_equal(out[2].ri_id, rs[2].cr_info.ri_id, IDENTITY_LEN);
+	/* No exit accepts the port, too few relays, duplicate identities. */
+	relay_set(&rs[2], "c", "127.3.0.1:5003", 3, CLIENT_RELAY_EXIT, "accept 443");
+	assert_int_equal(client_pick_static(rs, 3, 80, true, out), -1);
+	assert_int_equal(client_pick_static(rs, 3, 443, true, out), 3);
+	assert_int_equal(client_pick_static(rs, 2, 443, true, out), -1);
+	relay_set(&rs[1], "b", "127.2.0.1:5002", 1, 0, NULL);
+	assert_int_equal(client_pick_static(rs, 3, 443, true, out), -1);
+	relay_set(&rs[3], "d", "127.4.0.1:5004", 4, 0, NULL);
+	assert_int_equal(client_pick_static(rs, 4, 443, true, out), 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_usable_dirtiness_epoch),
+		cmocka_unit_test(test_usable_exit_policy),
+		cmocka_unit_test(test_pick_static),
+		cmocka_unit_test(test_pick_static_constraints),
+	};
+
+	return cmocka_run_group_tests_name("circuit_pool", tests, NULL, NULL);
+}

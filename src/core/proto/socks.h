@@ -106,6 +106,7 @@ enum socks_state {
 	SOCKS_ST_REQUEST,	/* SOCKS5 request expected */
 	SOCKS_ST_DONE,
 	SOCKS_ST_FAILED,
+	SOCKS_ST_HTTP,
 };
 
 enum socks_result {

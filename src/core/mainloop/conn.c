@@ -479,6 +479,8 @@ conn_flush(struct conn *c)
 			c->c_wr_closed = true;
 			if (c->c_ssl == NULL)
 				(void)shutdown(c->c_fd, SHUT_WR);
+			/* The owner may be waiting for this to finish a close. */
+			c->c_above_hiwat = true;
 		}
 	}
 	if (c->c_above_hiwat && buf_len(&c->c_out) <= c->c_lowat) {

@@ -36,6 +36,7 @@
 #define WEB_TIMEOUT_MS	10000
 #define OUT_HIWAT	(64 * 1024)	/* stop reading above this */
 #define BYTES_MAX	(1ULL << 32)	/* largest /bytes/N */
+#define LINGER_MS	2000		/* drain input before close */
 
 enum conn_state {
 	CS_AUTH,	/* echo: waiting for RESPONSE */
@@ -54,6 +55,7 @@ struct demo_conn {
 	size_t		 c_outlen, c_outoff, c_outcap;
 	bool		 c_close_after_flush;
 	bool		 c_eof;
+	bool		 c_lingering;	/* shut down for writing, draining */
 	uint64_t	 c_deadline_ms;
 	uint8_t		 c_challenge[DEMO_CHALLENGE_LEN];
 	unsigned	 c_tries_left;
@@ -423,6 +425,14 @@ conn_read(struct demo_server *srv, struct demo_conn *c)
 	size_t cap = c->c_state == CS_WEB_REQ ? WEB_REQ_MAX : DEMO_LINE_MAX;
 	ssize_t n;
 
+	if (c->c_lingering) {
+		uint8_t sink[4096];
+
+		n = recv(c->c_fd, sink, sizeof(sink), 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			c->c_eof = true;
+		return true;
+	}
 	if (c->c_inlen >= cap)
 		return true;
 	n = recv(c->c_fd, c->c_in + c->c_inlen, cap - c->c_inlen, 0);
@@ -478,7 +488,7 @@ conn_check_deadline(struct demo_conn *c, uint64_t now)
 {
 	if (now < c->c_deadline_ms)
 		return true;
-	if (c->c_state == CS_AUTH) {
+	if (c->c_state == CS_AUTH && !c->c_lingering) {
 		static const char msg[] = "TIMEOUT\n";
 
 		if (send(c->c_fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL) < 0)
@@ -504,8 +514,8 @@ server_loop(struct demo_server *srv)
 			struct demo_conn *c = srv->conns[i];
 			short ev = 0;
 
-			if (!c->c_close_after_flush && out_pending(c) < OUT_HIWAT &&
-			    c->c_state != CS_WEB_RESP)
+			if ((!c->c_close_after_flush && out_pending(c) < OUT_HIWAT &&
+			    c->c_state != CS_WEB_RESP) || c->c_lingering)
 				ev |= POLLIN;
 			if (out_pending(c) > 0 || c->c_body_off < c->c_body_len)
 				ev |= POLLOUT;
@@ -538,10 +548,22 @@ server_loop(struct demo_server *srv)
 				alive = conn_write(srv, c);
 			if (alive && out_pending(c) > 0)
 				alive = conn_write(srv, c);	/* replies made just now */
-			if (alive && !conn_done(c))
+			/*
+			 * Closing with unread input would make the kernel send
+			 * RST and lose our last reply (ERROR, DENIED 0, 431):
+			 * shut down for writing and drain a little first.
+			 */
+			if (alive && conn_done(c)) {
+				if (c->c_eof) {
+					alive = false;
+				} else if (!c->c_lingering) {
+					shutdown(c->c_fd, SHUT_WR);
+					c->c_lingering = true;
+					c->c_deadline_ms = now + LINGER_MS;
+				}
+			}
+			if (alive)
 				alive = conn_check_deadline(c, now);
-			else
-				alive = false;
 			if (alive)
 				srv->conns[j++] = c;
 			else

@@ -675,7 +675,7 @@ dump_option(FILE *out, const struct config_option *o)
 {
 	char *lo, *hi, *copy, *item, *save = NULL;
 
-	fprintf(out, ".It Cm %s Ar %s\n", o->o_key, config_type_name(o->o_type));
+	fprintf(out, ".It Cm %s Ar \"%s\"\n", o->o_key, config_type_name(o->o_type));
 	mdoc_text(out, o->o_doc);
 	fputs(".\n", out);
 	if (o->o_type == CT_INT || o->o_type == CT_DURATION || o->o_type == CT_SIZE) {

@@ -76,13 +76,13 @@ struct config_policy {
 	uint16_t	port_lo, port_hi;
 };
 
-/* [client] relay = NICK ADDR:PORT FINGERPRINT ONIONKEY [FLAGS] */
+/* [client] relay = NICK ADDR:PORT FINGERPRINT ONIONKEY FLAGS */
 struct config_relay {
 	char		nickname[CONFIG_NICK_MAX + 1];
 	struct addr	addr;
 	uint8_t		id[CONFIG_ID_LEN];
 	uint8_t		onion_key[32];	/* X25519 public key */
-	uint32_t	flags;		/* CONFIG_RELAY_*; none given: all */
+	uint32_t	flags;		/* CONFIG_RELAY_* */
 };
 
 /* [authorities] authority = NICK ADDR:DIRPORT FINGERPRINT */

@@ -4,11 +4,12 @@
  *
  * Callers: core/crypto/onion_ntor (HMAC, HKDF), feature/control (SAFECOOKIE
  * HMAC), feature/dir (document digests), the demo service.  The MAC and KDF
- * implementations are fetched once and cached.  An OpenSSL failure in a
+ * implementations are fetched once (thread-safe) and cached.  An OpenSSL failure in a
  * one-shot digest or MAC is a broken library, not bad input, so those abort.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,15 @@
 
 static EVP_MAC *digest_hmac_impl;
 static EVP_KDF *digest_hkdf_impl;
+static pthread_once_t digest_once = PTHREAD_ONCE_INIT;
+
+/* Fetch the implementations once; workers may hash from other threads. */
+static void
+digest_fetch(void)
+{
+	digest_hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	digest_hkdf_impl = EVP_KDF_fetch(NULL, "HKDF", NULL);
+}
 
 static void NORETURN
 digest_fatal(const char *what)
@@ -54,8 +64,8 @@ digest_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msgle
 	EVP_MAC_CTX *ctx;
 	size_t outlen = 0;
 
-	if (digest_hmac_impl == NULL &&
-	    (digest_hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+	pthread_once(&digest_once, digest_fetch);
+	if (digest_hmac_impl == NULL)
 		digest_fatal("EVP_MAC_fetch(HMAC)");
 	if ((ctx = EVP_MAC_CTX_new(digest_hmac_impl)) == NULL)
 		digest_fatal("EVP_MAC_CTX_new");
@@ -86,8 +96,8 @@ digest_hkdf_sha256(const void *ikm, size_t ikmlen, const void *salt, size_t salt
 
 	if (outlen == 0 || outlen > 255 * DIGEST256_LEN)
 		return -1;
-	if (digest_hkdf_impl == NULL &&
-	    (digest_hkdf_impl = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL) {
+	pthread_once(&digest_once, digest_fetch);
+	if (digest_hkdf_impl == NULL) {
 		crypto_log_errors(LD_CRYPTO, "EVP_KDF_fetch(HKDF)");
 		return -1;
 	}

@@ -44,6 +44,7 @@ static struct {
 	bool		 verify;
 	bool		 foreground;
 	bool		 fingerprint;
+	bool		 relay_line;
 	bool		 dump_options;
 } opt;
 
@@ -158,7 +159,24 @@ cmd_fingerprint(void)
 	if (crypto_global_init() < 0 || load_keys(cfg) < 0)
 		return 1;
 	keys_fingerprint(ed25519_public(keys.nk_identity), fp);
-	printf("%s\n", fp);
+	if (opt.relay_line) {
+		/* The line a client's static list takes: NICK ADDR:PORT FP ONIONKEY. */
+		const struct addr *a = cfg->advertised_address.a_len ? &cfg->advertised_address :
+		    &cfg->or_listen;
+		char abuf[ADDR_STRLEN], onion[2 * X25519_LEN + 1];
+
+		if (cfg->role != ROLE_RELAY && cfg->role != ROLE_EXIT) {
+			fprintf(stderr, "tord: %s: role %s carries no traffic, so no relay line\n",
+			    opt.conf, config_role_name(cfg->role));
+			keys_clear(&keys);
+			return 1;
+		}
+		util_hex_encode(x25519_public(keys.nk_onion), X25519_LEN, onion);
+		printf("%s %s %s %s\n", cfg->nickname ? cfg->nickname : "unnamed",
+		    addr_fmt(a, abuf, sizeof(abuf)), fp, onion);
+	} else {
+		printf("%s\n", fp);
+	}
 	keys_clear(&keys);
 	return 0;
 }
@@ -343,7 +361,7 @@ out:
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FINGERPRINT = 256, OPT_DUMP_OPTIONS };
+	enum { OPT_FINGERPRINT = 256, OPT_DUMP_OPTIONS, OPT_RELAY_LINE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'f' },
 		{ "verify-config", no_argument, NULL, 'n' },
@@ -353,6 +371,8 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		/* Hidden: prints the option list of tord.ini(5). */
 		{ "dump-options", no_argument, NULL, OPT_DUMP_OPTIONS },
+		/* Hidden: the static-relay line for a client config (test networks). */
+		{ "relay-line", no_argument, NULL, OPT_RELAY_LINE },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *real = NULL;
@@ -374,6 +394,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_DUMP_OPTIONS:
 			opt.dump_options = true;
+			break;
+		case OPT_RELAY_LINE:
+			opt.fingerprint = opt.relay_line = true;
 			break;
 		case 'v':
 			printf("tord %s\n", PACKAGE_VERSION);

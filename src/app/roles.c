@@ -7,8 +7,14 @@
  */
 #include <config.h>	/* autoconf's; "config.h" would be app/config.h */
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "lib/addr.h"
 #include "lib/log.h"
+#include "core/or/circuit.h"
+#include "core/or/link.h"
+#include "feature/relay/relay.h"
 #include "app/roles.h"
 
 static const struct role_ops *active;
@@ -64,10 +70,50 @@ placeholder_stop(void)
 	log_info(LD_GENERAL, "role stopped");
 }
 
+/* ---- relay (and the relay half of an exit) ---------------------------- */
+
+static void
+relay_config_from(const struct tord_config *cfg, struct relay_config *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->rc_or_listen = cfg->or_listen;
+	rc->rc_max_circuits_per_link = (uint32_t)cfg->max_circuits_per_link;
+	rc->rc_max_queue_memory = cfg->max_queue_memory;
+#ifdef TORD_TEST_HOOKS
+	rc->rc_test_flip_bit = getenv("TORD_TEST_FLIP_BIT") != NULL;
+#endif
+}
+
+static int
+relay_role_start(const struct tord_config *cfg, struct node_keys *keys)
+{
+	struct relay_config rc;
+
+	relay_config_from(cfg, &rc);
+	return relay_start(&rc, keys);
+}
+
+static int
+relay_role_reload(const struct tord_config *old, const struct tord_config *new_)
+{
+	struct relay_config rc;
+
+	relay_config_from(new_, &rc);
+	relay_reconfigure(&rc);
+	return 0;
+}
+
+static void
+relay_role_stop(void)
+{
+	relay_stop();
+	link_shutdown();
+}
+
 /* Indexed by enum tord_role. */
 static const struct role_ops role_table[ROLE_COUNT_] = {
 	[ROLE_AUTHORITY] = { "authority", placeholder_start, placeholder_reload, placeholder_stop },
-	[ROLE_RELAY]	 = { "relay", placeholder_start, placeholder_reload, placeholder_stop },
+	[ROLE_RELAY]	 = { "relay", relay_role_start, relay_role_reload, relay_role_stop },
 	[ROLE_EXIT]	 = { "exit", placeholder_start, placeholder_reload, placeholder_stop },
 	[ROLE_CLIENT]	 = { "client", placeholder_start, placeholder_reload, placeholder_stop },
 };

@@ -11,6 +11,7 @@
 
 #include "core/or/reasons.h"
 #include "feature/client/client_policy.h"
+#include "feature/client/socks.h"
 
 /* Build a key from the fields; the caller frees it. */
 static char *
@@ -155,6 +156,50 @@ test_retryable(void **state)
 	assert_false(client_reason_retryable(STREAM_REASON_CANT_ATTACH));
 }
 
+/* The SOCKS front end's failure reply for each reason, v5 and v4. */
+static void
+test_socks_failure_reply(void **state)
+{
+	static const struct {
+		int	reason;
+		uint8_t	rep;
+	} rows[] = {
+		{ END_REASON_MISC, 0x01 }, { END_REASON_RESOLVEFAILED, 0x04 },
+		{ END_REASON_CONNECTREFUSED, 0x05 }, { END_REASON_EXITPOLICY, 0x02 },
+		{ END_REASON_DESTROY, 0x01 }, { END_REASON_DONE, 0x05 },
+		{ END_REASON_TIMEOUT, 0x06 }, { END_REASON_NOROUTE, 0x04 },
+		{ END_REASON_HIBERNATING, 0x01 }, { END_REASON_INTERNAL, 0x01 },
+		{ END_REASON_RESOURCELIMIT, 0x01 }, { END_REASON_CONNRESET, 0x05 },
+		{ END_REASON_TORPROTOCOL, 0x01 }, { END_REASON_ENTRYPOLICY, 0x02 },
+		{ STREAM_REASON_CANT_ATTACH, 0x01 },
+		{ STREAM_REASON_NET_UNREACHABLE, 0x03 },
+		/* A failure is never reported as success. */
+		{ 0, 0x01 },
+	};
+	struct socks_request req;
+	uint8_t out[64];
+	size_t i, n;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	req.sr_command = SOCKS_CMD_CONNECT;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		req.sr_version = 5;
+		n = socks_failure_reply(&req, rows[i].reason, out, sizeof(out));
+		assert_int_equal(n, 10);
+		assert_int_equal(out[0], 5);
+		assert_int_equal(out[1], rows[i].rep);
+		/* CONNECT replies never reveal an address: 0.0.0.0:0. */
+		assert_int_equal(out[3], 1);
+		assert_memory_equal(out + 4, "\0\0\0\0\0\0", 6);
+		req.sr_version = 4;
+		n = socks_failure_reply(&req, rows[i].reason, out, sizeof(out));
+		assert_int_equal(n, 8);
+		assert_int_equal(out[0], 0);
+		assert_int_equal(out[1], 0x5B);
+	}
+}
+
 int
 main(void)
 {
@@ -163,6 +208,7 @@ main(void)
 		cmocka_unit_test(test_listener_addr_proto),
 		cmocka_unit_test(test_usable_isolation),
 		cmocka_unit_test(test_retryable),
+		cmocka_unit_test(test_socks_failure_reply),
 	};
 
 	return cmocka_run_group_tests_name("isolation", tests, NULL, NULL);

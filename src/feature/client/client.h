@@ -24,6 +24,7 @@
 #include "core/or/stream.h"
 #include "core/proto/docfmt.h"
 #include "core/proto/relay_msg.h"
+#include "feature/client/circuit_pool.h"
 #include "lib/addr.h"
 
 /*
@@ -152,8 +153,8 @@ struct client_ap {
 	uint32_t			 ap_avoid[CLIENT_AP_MAX_AVOID];	/* circuit gids */
 	double				 ap_deadline;	/* give up (SOCKS timeout) */
 	struct ml_timer			 ap_timer;
-	bool				 ap_waiting;	/* queued in circuit_pool */
-	struct client_ap		*ap_next_waiting;
+	struct pool_waiter		 ap_waiter;	/* while waiting for a circuit */
+	uint32_t			 ap_circ_gid;	/* circuit of the current try */
 };
 
 /*

@@ -1,0 +1,613 @@
+/*
+ * circuit_pool.c: the client's general circuits and the requests that
+ * wait for them.
+ *
+ * Owns: which circuit a new stream may use (client_circ_usable() over
+ * each circuit's facts), launching circuits on demand and ahead of
+ * demand, retrying launches for waiting requests, NEWNYM epochs, and
+ * closing circuits that can take no more streams once they carry none.
+ *
+ * Entry points: circuit_pool_get()/cancel() (client.c, for each request),
+ * mark_used()/retire() (client.c, when attaching and on stream
+ * timeouts), newnym() (control port via client_newnym()).  The core
+ * reports through circuit_origin_hooks, which the pool installs and
+ * chains, so other client modules (directory fetches) still hear about
+ * their own circuits.
+ *
+ * Waiters are served from a deferred call, never from inside the call
+ * that queued them, so a front end never sees its reply callback run
+ * while it is still starting the request.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/or/circuit.h"
+#include "core/or/reasons.h"
+#include "feature/client/circuit_pool.h"
+#include "feature/client/client.h"
+#include "feature/client/client_policy.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#define POOL_MAGIC		0x706f6f6cu	/* "pool" */
+#define POOL_MAX_BUILDING	16	/* circuits being built at once */
+#define POOL_TICK		1.0	/* seconds between maintenance runs */
+#define POOL_MAX_PORTS		16	/* predicted ports remembered */
+#define POOL_PORT_LIFETIME	3600.0	/* a port is predicted this long */
+#define POOL_CLEAN_LIFETIME	3600.0	/* unused clean circuits live this long */
+
+/* The pool's data about one of its circuits (circuit->c_owner). */
+struct pool_circ {
+	uint32_t		 pc_magic;
+	struct circuit		*pc_circ;
+	bool			 pc_retired;
+	char			*pc_reserved;	/* key of the request it was launched for */
+	bool			 pc_has_policy;
+	struct policy_summary	 pc_policy;	/* exit's, copied at launch */
+	TAILQ_ENTRY(pool_circ)	 pc_entry;
+};
+
+TAILQ_HEAD(pool_circ_list, pool_circ);
+
+struct predicted_port {
+	uint16_t	pp_port;
+	double		pp_last;
+};
+
+static const struct client_config *pool_cfg;
+static struct pool_circ_list	pool_circs = TAILQ_HEAD_INITIALIZER(pool_circs);
+static struct pool_waiter_list	pool_waiters = TAILQ_HEAD_INITIALIZER(pool_waiters);
+static struct origin_hooks	pool_prev_hooks;
+static struct ml_timer		pool_timer;
+static struct ml_deferred	pool_service_d;
+static struct circuit_pool_stats pool_stats;
+static struct predicted_port	pool_ports[POOL_MAX_PORTS];
+static uint64_t			pool_epoch = 1;
+static bool			pool_running;
+static struct log_ratelim	pool_nopath_rl = LOG_RATELIM_INIT(60);
+
+static int	static_pick_path(uint16_t port, struct relay_info out[3]);
+static bool	static_exit_policy(const uint8_t id[IDENTITY_LEN], struct policy_summary *out);
+
+client_pick_path_fn	client_pick_path = static_pick_path;
+client_exit_policy_fn	client_exit_policy = static_exit_policy;
+
+/* ---- Defaults over the static relay list. */
+
+static int
+static_pick_path(uint16_t port, struct relay_info out[3])
+{
+	if (pool_cfg == NULL)
+		return -1;
+	return client_pick_static(pool_cfg->cc_relays, pool_cfg->cc_n_relays, port,
+	    pool_cfg->cc_enforce_distinct_subnets, out);
+}
+
+static bool
+static_exit_policy(const uint8_t id[IDENTITY_LEN], struct policy_summary *out)
+{
+	const struct client_relay *r;
+
+	if (pool_cfg == NULL)
+		return false;
+	r = client_relay_find(pool_cfg->cc_relays, pool_cfg->cc_n_relays, id);
+	if (r == NULL || !r->cr_has_policy)
+		return false;
+	*out = r->cr_policy;
+	return true;
+}
+
+/* ---- Circuit facts. */
+
+static struct pool_circ *
+pool_circ_of(const struct circuit *c)
+{
+	struct pool_circ *pc = c->c_owner;
+
+	if (pc == NULL || pc->pc_magic != POOL_MAGIC || pc->pc_circ != c)
+		return NULL;
+	return pc;
+}
+
+static void
+pool_view(const struct pool_circ *pc, struct client_circ_view *v)
+{
+	const struct circuit *c = pc->pc_circ;
+
+	memset(v, 0, sizeof(*v));
+	v->cv_open = c->c_state == CIRC_ST_OPEN;
+	v->cv_building = c->c_state == CIRC_ST_BUILDING;
+	v->cv_general = c->c_purpose == CIRC_PURPOSE_GENERAL;
+	v->cv_retired = pc->pc_retired;
+	v->cv_dirty_since = c->c_dirty_since;
+	v->cv_isolation = c->c_isolation;
+	v->cv_reserved = pc->pc_reserved;
+	v->cv_epoch = c->c_nym_epoch;
+	v->cv_exit_policy = pc->pc_has_policy ? &pc->pc_policy : NULL;
+}
+
+static bool
+waiter_avoids(const struct pool_waiter *w, const struct circuit *c)
+{
+	size_t i;
+
+	for (i = 0; i < w->w_n_avoid; i++)
+		if (w->w_avoid[i] == c->c_gid)
+			return true;
+	return false;
+}
+
+/* A circuit of the pool usable by w: open ones, or building ones too. */
+static struct pool_circ *
+pool_find(const struct pool_waiter *w, bool building)
+{
+	struct pool_circ *pc;
+	struct client_circ_view v;
+	double now = mainloop_now();
+
+	TAILQ_FOREACH(pc, &pool_circs, pc_entry) {
+		if (waiter_avoids(w, pc->pc_circ))
+			continue;
+		pool_view(pc, &v);
+		if (building && !v.cv_building)
+			continue;
+		if (client_circ_usable(&v, w->w_port, w->w_key, pool_epoch, now,
+		    pool_cfg->cc_max_circuit_dirtiness, building))
+			return pc;
+	}
+	return NULL;
+}
+
+static size_t
+pool_n_building(void)
+{
+	struct pool_circ *pc;
+	size_t n = 0;
+
+	TAILQ_FOREACH(pc, &pool_circs, pc_entry)
+		n += pc->pc_circ->c_state == CIRC_ST_BUILDING;
+	return n;
+}
+
+enum pool_launch_result {
+	LAUNCH_OK = 0,
+	LAUNCH_NO_EXIT,		/* relays known, none exits to the port */
+	LAUNCH_NO_PATH,		/* not enough relays (yet) */
+	LAUNCH_FAILED,		/* the first link could not even start */
+};
+
+/* Launch a circuit for port, reserved for key (NULL: preemptive). */
+static enum pool_launch_result
+pool_launch(uint16_t port, const char *key)
+{
+	struct relay_info path[3];
+	struct circuit *c;
+	struct pool_circ *pc;
+
+	if (client_pick_path(port, path) != 3) {
+		if (port != 0 && client_pick_path(0, path) == 3) {
+			log_rl(&pool_nopath_rl, LL_NOTICE, LD_CIRC,
+			    "no exit relay accepts a requested port");
+			return LAUNCH_NO_EXIT;
+		}
+		log_rl(&pool_nopath_rl, LL_NOTICE, LD_CIRC,
+		    "no path: not enough usable relays known");
+		return LAUNCH_NO_PATH;
+	}
+	c = circuit_launch(path, 3, CIRC_PURPOSE_GENERAL,
+	    pool_cfg->cc_circuit_build_timeout);
+	if (c == NULL) {
+		log_info(LD_CIRC, "launching a circuit failed at once");
+		return LAUNCH_FAILED;
+	}
+	pc = xcalloc(1, sizeof(*pc));
+	pc->pc_magic = POOL_MAGIC;
+	pc->pc_circ = c;
+	pc->pc_reserved = key != NULL ? xstrdup(key) : NULL;
+	pc->pc_has_policy = client_exit_policy(path[2].ri_id, &pc->pc_policy);
+	c->c_owner = pc;
+	c->c_nym_epoch = pool_epoch;
+	c->c_port_hint = port;
+	TAILQ_INSERT_TAIL(&pool_circs, pc, pc_entry);
+	pool_stats.ps_launched++;
+	log_info(LD_CIRC, "circ=%u launched (%s)", c->c_gid,
+	    key != NULL ? "on demand" : "preemptive");
+	return LAUNCH_OK;
+}
+
+/* ---- Waiters. */
+
+static void
+waiter_remove(struct pool_waiter *w)
+{
+	if (!w->w_queued)
+		return;
+	TAILQ_REMOVE(&pool_waiters, w, w_entry);
+	w->w_queued = false;
+	pool_stats.ps_waiters--;
+}
+
+/*
+ * Serve one waiter if something can be decided for it now.  Returns true
+ * if a callback ran (the queue may have changed under us).
+ */
+static bool
+service_one(struct pool_waiter *w)
+{
+	struct pool_circ *pc;
+	enum pool_launch_result res;
+
+	if ((pc = pool_find(w, false)) != NULL) {
+		waiter_remove(w);
+		circuit_pool_mark_used(pc->pc_circ, w->w_key);
+		w->w_ready(w, pc->pc_circ);
+		return true;
+	}
+	if ((pc = pool_find(w, true)) != NULL) {
+		/* One is coming: claim it if nobody has. */
+		if (pc->pc_reserved == NULL && pc->pc_circ->c_isolation == NULL)
+			pc->pc_reserved = xstrdup(w->w_key != NULL ? w->w_key : "");
+		return false;
+	}
+	if (w->w_build_failures >= MAX(pool_cfg->cc_max_build_tries, 1)) {
+		waiter_remove(w);
+		w->w_failed(w, STREAM_REASON_CANT_ATTACH);
+		return true;
+	}
+	if (pool_n_building() >= POOL_MAX_BUILDING)
+		return false;	/* wait for a build to end */
+	res = pool_launch(w->w_port, w->w_key);
+	if (res == LAUNCH_OK)
+		return false;
+	if (res == LAUNCH_NO_EXIT) {
+		waiter_remove(w);
+		w->w_failed(w, END_REASON_EXITPOLICY);
+		return true;
+	}
+	/*
+	 * No relays yet, or the first link could not even start: count it
+	 * as a failed build and try again on the next tick.
+	 */
+	w->w_build_failures++;
+	return false;
+}
+
+static void
+pool_service(struct ml_deferred *d)
+{
+	struct pool_waiter *w;
+	bool again = true;
+	size_t rounds = 0;
+
+	(void)d;
+	/* Each round either ends or removes a waiter: bounded. */
+	while (again && rounds++ <= pool_stats.ps_waiters + 1) {
+		again = false;
+		TAILQ_FOREACH(w, &pool_waiters, w_entry) {
+			if (service_one(w)) {
+				again = true;
+				break;
+			}
+		}
+	}
+}
+
+static void
+pool_schedule(void)
+{
+	if (pool_running)
+		ml_defer(&pool_service_d);
+}
+
+struct circuit *
+circuit_pool_get(struct pool_waiter *w)
+{
+	struct pool_circ *pc;
+
+	if (BUG(pool_cfg == NULL) || BUG(w->w_queued))
+		return NULL;
+	if (w->w_port != 0)
+		circuit_pool_note_port(w->w_port);
+	if ((pc = pool_find(w, false)) != NULL) {
+		circuit_pool_mark_used(pc->pc_circ, w->w_key);
+		return pc->pc_circ;
+	}
+	TAILQ_INSERT_TAIL(&pool_waiters, w, w_entry);
+	w->w_queued = true;
+	pool_stats.ps_waiters++;
+	pool_schedule();
+	return NULL;
+}
+
+void
+circuit_pool_cancel(struct pool_waiter *w)
+{
+	waiter_remove(w);
+}
+
+void
+circuit_pool_mark_used(struct circuit *c, const char *key)
+{
+	struct pool_circ *pc = pool_circ_of(c);
+
+	if (c->c_dirty_since == 0)
+		c->c_dirty_since = mainloop_now();
+	if (c->c_isolation == NULL)
+		c->c_isolation = xstrdup(key != NULL ? key : "");
+	if (pc != NULL && pc->pc_reserved != NULL) {
+		free(pc->pc_reserved);
+		pc->pc_reserved = NULL;
+	}
+}
+
+void
+circuit_pool_retire(struct circuit *c)
+{
+	struct pool_circ *pc = pool_circ_of(c);
+
+	if (pc != NULL && !pc->pc_retired) {
+		pc->pc_retired = true;
+		log_info(LD_CIRC, "circ=%u retired: takes no new streams", c->c_gid);
+	}
+}
+
+void
+circuit_pool_note_port(uint16_t port)
+{
+	struct predicted_port *oldest = &pool_ports[0];
+	double now = mainloop_now();
+	size_t i;
+
+	for (i = 0; i < POOL_MAX_PORTS; i++) {
+		if (pool_ports[i].pp_port == port) {
+			pool_ports[i].pp_last = now;
+			return;
+		}
+		if (pool_ports[i].pp_last < oldest->pp_last)
+			oldest = &pool_ports[i];
+	}
+	oldest->pp_port = port;
+	oldest->pp_last = now;
+}
+
+void
+circuit_pool_newnym(void)
+{
+	pool_epoch++;
+	log_notice(LD_CIRC, "new identity: circuits built before now take no new streams");
+	if (pool_running)
+		ml_timer_start(&pool_timer, 0, POOL_TICK);	/* rebuild clean ones soon */
+}
+
+uint64_t
+circuit_pool_epoch(void)
+{
+	return pool_epoch;
+}
+
+/* ---- Hooks from the core. */
+
+static void
+pool_built(struct circuit *c)
+{
+	struct pool_circ *pc = pool_circ_of(c);
+
+	if (pc == NULL) {
+		if (pool_prev_hooks.built != NULL)
+			pool_prev_hooks.built(c);
+		return;
+	}
+	pool_stats.ps_built++;
+	log_info(LD_CIRC, "circ=%u built", c->c_gid);
+	pool_schedule();
+}
+
+static void
+pool_failed(struct circuit *c, const char *why)
+{
+	struct pool_circ *pc = pool_circ_of(c);
+	struct pool_waiter *w;
+
+	if (pc == NULL) {
+		if (pool_prev_hooks.failed != NULL)
+			pool_prev_hooks.failed(c, why);
+		return;
+	}
+	pool_stats.ps_failed++;
+	log_info(LD_CIRC, "circ=%u failed: %s", c->c_gid, why);
+	/* Charge the failure to the requests it was launched for. */
+	if (pc->pc_reserved != NULL)
+		TAILQ_FOREACH(w, &pool_waiters, w_entry)
+			if (strcmp(w->w_key != NULL ? w->w_key : "", pc->pc_reserved) == 0)
+				w->w_build_failures++;
+	free(pc->pc_reserved);
+	pc->pc_reserved = NULL;
+	pc->pc_retired = true;
+}
+
+static void
+pool_closed(struct circuit *c)
+{
+	struct pool_circ *pc = pool_circ_of(c);
+
+	if (pc == NULL) {
+		if (pool_prev_hooks.closed != NULL)
+			pool_prev_hooks.closed(c);
+		return;
+	}
+	TAILQ_REMOVE(&pool_circs, pc, pc_entry);
+	c->c_owner = NULL;
+	free(pc->pc_reserved);
+	free(pc);
+	/* Waiters counting on it may need another launch. */
+	pool_schedule();
+}
+
+/* ---- Maintenance. */
+
+/* Close circuits that can take no new stream and carry none. */
+static void
+pool_close_idle(double now)
+{
+	struct pool_circ *pc, *next;
+	struct circuit *c;
+	bool unusable;
+
+	for (pc = TAILQ_FIRST(&pool_circs); pc != NULL; pc = next) {
+		next = TAILQ_NEXT(pc, pc_entry);
+		c = pc->pc_circ;
+		if (c->c_state != CIRC_ST_OPEN || !TAILQ_EMPTY(&c->c_stream_list))
+			continue;
+		unusable = pc->pc_retired || c->c_nym_epoch != pool_epoch ||
+		    (c->c_dirty_since > 0 &&
+		    now - c->c_dirty_since >= pool_cfg->cc_max_circuit_dirtiness) ||
+		    (c->c_dirty_since == 0 && pc->pc_reserved == NULL &&
+		    now - c->c_built_at >= POOL_CLEAN_LIFETIME);
+		if (!unusable)
+			continue;
+		pool_stats.ps_closed_idle++;
+		log_info(LD_CIRC, "circ=%u closing: no streams and no more use", c->c_gid);
+		/* pool_closed() unlinks pc from the list: next is already saved. */
+		circuit_mark_for_close(c, DESTROY_REASON_FINISHED, "idle");
+	}
+}
+
+/* Is there a clean, unclaimed circuit of this epoch for port? */
+static size_t
+pool_clean_for(uint16_t port, size_t *total)
+{
+	struct pool_circ *pc;
+	struct client_circ_view v;
+	size_t n = 0;
+
+	*total = 0;
+	TAILQ_FOREACH(pc, &pool_circs, pc_entry) {
+		pool_view(pc, &v);
+		if ((!v.cv_open && !v.cv_building) || v.cv_retired || v.cv_dirty_since > 0 ||
+		    v.cv_reserved != NULL || v.cv_epoch != pool_epoch)
+			continue;
+		(*total)++;
+		if (client_policy_allows(v.cv_exit_policy, port))
+			n++;
+	}
+	return n;
+}
+
+/* Keep cc_preemptive_circuits clean circuits for the predicted ports. */
+static void
+pool_preempt(double now)
+{
+	size_t i, total, launched = 0;
+	size_t want = (size_t)MAX(pool_cfg->cc_preemptive_circuits, 0);
+
+	for (i = 0; i < POOL_MAX_PORTS && launched < 2; i++) {
+		struct predicted_port *pp = &pool_ports[i];
+
+		if (pp->pp_port == 0 || now - pp->pp_last > POOL_PORT_LIFETIME)
+			continue;
+		if (pool_clean_for(pp->pp_port, &total) > 0 || total >= want)
+			continue;
+		if (pool_n_building() >= POOL_MAX_BUILDING / 2)
+			return;
+		if (pool_launch(pp->pp_port, NULL) != LAUNCH_OK)
+			return;
+		launched++;
+	}
+}
+
+static void
+pool_tick(struct ml_timer *t)
+{
+	double now = mainloop_now();
+
+	(void)t;
+	pool_close_idle(now);
+	pool_preempt(now);
+	if (!TAILQ_EMPTY(&pool_waiters))
+		pool_schedule();
+}
+
+/* ---- Setup and status. */
+
+void
+circuit_pool_init(const struct client_config *cfg)
+{
+	double now = mainloop_now();
+
+	pool_cfg = cfg;
+	pool_prev_hooks = circuit_origin_hooks;
+	circuit_origin_hooks.built = pool_built;
+	circuit_origin_hooks.failed = pool_failed;
+	circuit_origin_hooks.closed = pool_closed;
+	ml_deferred_init(&pool_service_d, pool_service);
+	ml_timer_init(&pool_timer, pool_tick);
+	memset(pool_ports, 0, sizeof(pool_ports));
+	/* Web ports are predicted from the start, as Tor does. */
+	pool_ports[0].pp_port = 80;
+	pool_ports[0].pp_last = now;
+	pool_ports[1].pp_port = 443;
+	pool_ports[1].pp_last = now;
+	pool_running = true;
+	ml_timer_start(&pool_timer, 0, POOL_TICK);
+}
+
+void
+circuit_pool_shutdown(void)
+{
+	struct pool_waiter *w;
+	struct pool_circ *pc;
+
+	if (!pool_running)
+		return;
+	pool_running = false;
+	ml_timer_stop(&pool_timer);
+	ml_defer_cancel(&pool_service_d);
+	while ((w = TAILQ_FIRST(&pool_waiters)) != NULL)
+		waiter_remove(w);
+	while ((pc = TAILQ_FIRST(&pool_circs)) != NULL) {
+		TAILQ_REMOVE(&pool_circs, pc, pc_entry);
+		pc->pc_circ->c_owner = NULL;
+		free(pc->pc_reserved);
+		free(pc);
+	}
+	circuit_origin_hooks = pool_prev_hooks;
+	pool_cfg = NULL;
+}
+
+const struct circuit_pool_stats *
+circuit_pool_stats(void)
+{
+	return &pool_stats;
+}
+
+bool
+circuit_pool_info(const struct circuit *c, struct circuit_pool_info *out)
+{
+	const struct pool_circ *pc = pool_circ_of(c);
+	struct client_circ_view v;
+
+	if (pc == NULL)
+		return false;
+	pool_view(pc, &v);
+	out->pi_retired = pc->pc_retired;
+	out->pi_current_epoch = c->c_nym_epoch == pool_epoch;
+	out->pi_usable = pool_cfg != NULL && client_circ_usable(&v, 0, c->c_isolation,
+	    pool_epoch, mainloop_now(), pool_cfg->cc_max_circuit_dirtiness, false);
+	out->pi_isolation = c->c_isolation;
+	out->pi_dirty_since = c->c_dirty_since;
+	out->pi_port = c->c_port_hint;
+	return true;
+}
+
+void
+circuit_pool_foreach(void (*cb)(struct circuit *c, void *arg), void *arg)
+{
+	struct pool_circ *pc, *next;
+
+	for (pc = TAILQ_FIRST(&pool_circs); pc != NULL; pc = next) {
+		next = TAILQ_NEXT(pc, pc_entry);
+		cb(pc->pc_circ, arg);
+	}
+}

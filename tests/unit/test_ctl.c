@@ -206,6 +206,9 @@ test_reply_parse(void **state)
 	assert_int_equal(r.r_code, 650);
 	assert_string_equal(r.r_lines[0].rl_text, "BW 1 2");
 	ctl_reply_clear(&r);
+	/* An empty buffer (no storage at all) needs more. */
+	assert_int_equal(ctl_reply_parse(NULL, 0, &r, &used), PARSE_NEED_MORE);
+	assert_int_equal(ctl_line_parse(NULL, 0, &(struct ctl_line){ 0 }, &used), PARSE_NEED_MORE);
 	/* Every proper prefix of the first reply needs more. */
 	for (i = 0; i < used; i++)
 		assert_int_equal(ctl_reply_parse((const uint8_t *)s, i, &r, &used), PARSE_NEED_MORE);

@@ -25,6 +25,8 @@ ctl_next_line(struct brd *r, size_t max, size_t *linelen, bool *too_long)
 	size_t left = brd_left(r), n;
 
 	*too_long = false;
+	if (left == 0)
+		return NULL;	/* p may be NULL: an empty buffer has no storage */
 	nl = memchr(p, '\n', MIN(left, max));
 	if (nl == NULL) {
 		*too_long = left >= max;
@@ -119,7 +121,7 @@ ctl_args_parse(const char *s, size_t len, struct ctl_args *out)
 	struct ctl_arg *a;
 
 	memset(out, 0, sizeof(*out));
-	if (memchr(s, '\0', len) != NULL)
+	if (len > 0 && memchr(s, '\0', len) != NULL)
 		return -1;
 	out->store = xmalloc(len + 2 * CTL_ARGS_MAX + 1);
 	w = out->store;

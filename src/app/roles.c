@@ -7,6 +7,7 @@
  */
 #include <config.h>	/* autoconf's; "config.h" would be app/config.h */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,9 @@
 #include "lib/log.h"
 #include "core/or/circuit.h"
 #include "core/or/link.h"
+#include "feature/client/client.h"
+#include "feature/exit/exit.h"
+#include "feature/exit/exit_policy.h"
 #include "feature/relay/relay.h"
 #include "app/roles.h"
 
@@ -110,12 +114,154 @@ relay_role_stop(void)
 	link_shutdown();
 }
 
+/* ---- exit: a relay that also opens streams to targets ----------------- */
+
+static struct exit_policy *
+exit_policy_from(const struct tord_config *cfg)
+{
+	struct exit_policy *p = exit_policy_new();
+	size_t i;
+
+	for (i = 0; i < cfg->exit_policy.n; i++) {
+		const struct config_policy *r = &cfg->exit_policy.v.policy[i];
+
+		if (exit_policy_add(p, r->accept, r->family, r->addr, r->bits, r->port_lo,
+		    r->port_hi) < 0)
+			log_warn(LD_CONFIG, "exit policy rule %zu could not be added", i + 1);
+	}
+	exit_policy_set_reject_private(p, cfg->reject_private);
+	return p;
+}
+
+static int
+exit_role_start(const struct tord_config *cfg, struct node_keys *keys)
+{
+	struct exit_config ec;
+	struct exit_policy *p;
+	int rc;
+
+	if (relay_role_start(cfg, keys) < 0)
+		return -1;
+	memset(&ec, 0, sizeof(ec));
+	p = exit_policy_from(cfg);
+	ec.ec_policy = p;
+	ec.ec_reject_private = cfg->reject_private;
+	ec.ec_nameservers = cfg->nameservers.v.addr;
+	ec.ec_n_nameservers = cfg->nameservers.n;
+	ec.ec_resolve_timeout = (double)cfg->resolve_timeout / 1000.0;
+	ec.ec_connect_timeout = (double)cfg->connect_timeout / 1000.0;
+	or_options.oo_is_exit = true;
+	rc = exit_init(&ec);
+	exit_policy_free(p);
+	return rc;
+}
+
+static int
+exit_role_reload(const struct tord_config *old, const struct tord_config *new_)
+{
+	struct exit_policy *p = exit_policy_from(new_);
+
+	relay_role_reload(old, new_);
+	exit_set_policy(p, new_->reject_private);
+	exit_policy_free(p);
+	return 0;
+}
+
+static void
+exit_role_stop(void)
+{
+	exit_shutdown();
+	or_options.oo_is_exit = false;
+	relay_role_stop();
+}
+
+/* ---- client ------------------------------------------------------------ */
+
+/* What client_start() points into; kept for the life of the role. */
+static struct client_config	 client_cfg;
+static struct client_listen_cfg	*client_socks, *client_http;
+static struct client_relay	*client_relays;
+
+static void
+client_role_free_config(void)
+{
+	free(client_socks);
+	free(client_http);
+	free(client_relays);
+	client_socks = client_http = NULL;
+	client_relays = NULL;
+}
+
+static struct client_listen_cfg *
+client_listeners_from(const struct config_list *l)
+{
+	struct client_listen_cfg *out = xcalloc(l->n ? l->n : 1, sizeof(*out));
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		out[i].lc_addr = l->v.addr[i];
+		out[i].lc_isolation = CLIENT_ISO_DEFAULT;
+	}
+	return out;
+}
+
+static void
+client_config_from(const struct tord_config *cfg)
+{
+	size_t i;
+
+	client_role_free_config();
+	client_config_defaults(&client_cfg);
+	client_socks = client_listeners_from(&cfg->socks_listen);
+	client_http = client_listeners_from(&cfg->http_connect_listen);
+	client_cfg.cc_socks = client_socks;
+	client_cfg.cc_n_socks = cfg->socks_listen.n;
+	client_cfg.cc_http = client_http;
+	client_cfg.cc_n_http = cfg->http_connect_listen.n;
+	/* Config durations are milliseconds; the client counts seconds. */
+	client_cfg.cc_circuit_build_timeout = (double)cfg->circuit_build_timeout / 1000.0;
+	client_cfg.cc_socks_timeout = (double)cfg->stream_timeout / 1000.0;
+	client_cfg.cc_max_circuit_dirtiness = (double)cfg->max_circuit_dirtiness / 1000.0;
+	client_cfg.cc_preemptive_circuits = (int)cfg->preemptive_circuits;
+	client_cfg.cc_safe_socks = cfg->safe_socks;
+	client_cfg.cc_enforce_distinct_subnets = cfg->enforce_distinct_subnets;
+	client_relays = xcalloc(cfg->static_relays.n ? cfg->static_relays.n : 1,
+	    sizeof(*client_relays));
+	for (i = 0; i < cfg->static_relays.n; i++) {
+		const struct config_relay *r = &cfg->static_relays.v.relay[i];
+		struct relay_info *ri = &client_relays[i].cr_info;
+
+		snprintf(ri->ri_nickname, sizeof(ri->ri_nickname), "%s", r->nickname);
+		memcpy(ri->ri_id, r->id, sizeof(ri->ri_id));
+		memcpy(ri->ri_onion_key, r->onion_key, sizeof(ri->ri_onion_key));
+		ri->ri_addr = r->addr;
+		client_relays[i].cr_flags = r->flags;
+	}
+	client_cfg.cc_relays = client_relays;
+	client_cfg.cc_n_relays = cfg->static_relays.n;
+}
+
+static int
+client_role_start(const struct tord_config *cfg, struct node_keys *keys)
+{
+	client_config_from(cfg);
+	return client_start(&client_cfg);
+}
+
+static void
+client_role_stop(void)
+{
+	client_shutdown();
+	link_shutdown();
+	client_role_free_config();
+}
+
 /* Indexed by enum tord_role. */
 static const struct role_ops role_table[ROLE_COUNT_] = {
 	[ROLE_AUTHORITY] = { "authority", placeholder_start, placeholder_reload, placeholder_stop },
 	[ROLE_RELAY]	 = { "relay", relay_role_start, relay_role_reload, relay_role_stop },
-	[ROLE_EXIT]	 = { "exit", placeholder_start, placeholder_reload, placeholder_stop },
-	[ROLE_CLIENT]	 = { "client", placeholder_start, placeholder_reload, placeholder_stop },
+	[ROLE_EXIT]	 = { "exit", exit_role_start, exit_role_reload, exit_role_stop },
+	[ROLE_CLIENT]	 = { "client", client_role_start, placeholder_reload, client_role_stop },
 };
 
 const struct role_ops *

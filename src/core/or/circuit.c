@@ -350,8 +350,11 @@ circuit_send_relay(struct circuit *c, int hop, uint8_t cmd, uint16_t stream_id,
 		if (hop < 0 || hop >= c->c_n_built)
 			return -1;
 		relay_crypto_client_originate(c->c_hop_crypto, c->c_n_built, hop, payload);
-		/* Hide the path length: the first cells go out as RELAY_EARLY. */
-		if (hop > 0 && c->c_relay_early_sent < MAX_RELAY_EARLY) {
+		/*
+		 * EXTEND2 must ride in RELAY_EARLY; the first other cells do too,
+		 * so a relay cannot tell extends apart and learn the path length.
+		 */
+		if (c->c_relay_early_sent < MAX_RELAY_EARLY) {
 			early = true;
 			c->c_relay_early_sent++;
 		}

@@ -216,14 +216,42 @@ stream_send_end(struct stream *s, uint8_t reason)
 	stream_send_relay(s, RELAY_END, body, 1);
 }
 
+/*
+ * A client stream waiting for CONNECTED lost its circuit or was refused:
+ * let the edge answer its application or retry.  The stream survives only
+ * if the edge re-attached it or queued it again (state NEW).
+ */
+static void
+stream_fail_waiting(struct stream *s, uint8_t reason)
+{
+	struct circuit *was = s->s_circ;
+
+	s->s_end_sent = true;	/* END (or the circuit's end) retires the id */
+	stream_detach(s);
+	if (s->s_edge->failed)
+		s->s_edge->failed(s, reason);
+	if (s->s_state == STREAM_ST_WAIT && (s->s_circ == NULL || s->s_circ == was)) {
+		s->s_conn.c_flush_on_close = true;
+		stream_close(s, "refused");
+	}
+}
+
 void
 stream_close(struct stream *s, const char *why)
 {
 	if (s->s_state == STREAM_ST_CLOSED)
 		return;
+	if (s->s_state == STREAM_ST_WAIT && !s->s_at_exit && s->s_circ != NULL &&
+	    s->s_circ->c_state == CIRC_ST_CLOSED) {
+		/* Its circuit is dying under it: the application deserves a reply. */
+		stream_fail_waiting(s, END_REASON_DESTROY);
+		return;
+	}
 	s->s_state = STREAM_ST_CLOSED;
 	stream_detach(s);
 	if (s->s_has_conn) {
+		/* Whatever ops the edge ran, the stream's own close must run. */
+		s->s_conn.c_ops = &stream_conn_ops;
 		conn_mark_for_close(&s->s_conn, why);
 		return;
 	}
@@ -363,17 +391,8 @@ stream_handle_end(struct stream *s, const uint8_t *data, size_t len)
 	s->s_end_rcvd = true;
 	s->s_end_reason = reason;
 	if (s->s_state == STREAM_ST_WAIT && !s->s_at_exit) {
-		struct circuit *was = s->s_circ;
-
 		/* Not connected yet: the edge answers its app or retries. */
-		s->s_end_sent = true;	/* END ends the stream id for both sides */
-		stream_detach(s);
-		if (s->s_edge->failed)
-			s->s_edge->failed(s, reason);
-		if (s->s_circ == NULL || s->s_circ == was) {
-			s->s_conn.c_flush_on_close = true;
-			stream_close(s, "refused");
-		}
+		stream_fail_waiting(s, reason);
 		return;
 	}
 	if (reason != END_REASON_DONE || !s->s_has_conn || s->s_state != STREAM_ST_OPEN) {

@@ -2,7 +2,7 @@
  * control_testd.c: the control server alone, for the protocol tests
  * (tests/control_*.sh).  It listens on a Unix socket, registers SIGNAL
  * handlers (SHUTDOWN exits, NEWNYM counts, RELOAD sets the bootstrap
- * phase) and a multi-line GETINFO key, and runs until SHUTDOWN, SIGTERM
+ * phase), a multi-line GETINFO key and the core's keys (no circuits), and runs until SHUTDOWN, SIGTERM
  * or 60 seconds have passed (so a broken test never leaves it behind).
  *
  *   control_testd SOCKET DATADIR cookie|none|password HASH [ready-file]
@@ -18,6 +18,7 @@
 #include "core/mainloop/mainloop.h"
 #include "feature/control/control.h"
 #include "feature/control/control_auth.h"
+#include "feature/control/control_or.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -124,6 +125,7 @@ main(int argc, char **argv)
 	control_register_signal(CONTROL_SIG_NEWNYM, on_signal, NULL);
 	control_register_signal(CONTROL_SIG_RELOAD, on_signal, NULL);
 	control_register_getinfo("test/", gi_test, "test keys");
+	control_or_register();
 	control_set_getconf(getconf);
 	control_set_bootstrap(100, "done", "Done");
 	mainloop_on_signal(SIGTERM, on_term);

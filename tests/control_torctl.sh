@@ -87,8 +87,12 @@ check "newnym" test "$(T newnym)" = "NEWNYM: ok"
 check "the node counted the NEWNYM" test "$(T getinfo test/newnyms)" = "1"
 check "reload" test "$(T --json reload)" = '{"signal":"RELOAD","result":"ok"}'
 
-T circuits >/dev/null 2>"$tmp/err"; rc=$?
-check "a failing command exits 1 (no circuit-status on this node)" test $rc -eq 1
+check "circuits on a node without circuits" test "$(T circuits)" = "no circuits"
+check "circuits --json: an empty list" test "$(T --json circuits)" = "[]"
+check "streams on a node without streams" test "$(T streams)" = "no streams"
+check "status/circuit-established is 0" test "$(T getinfo status/circuit-established)" = "0"
+T relays --flag Exit >/dev/null 2>"$tmp/err"; rc=$?
+check "a failing command exits 1 (no ns/all on this node)" test $rc -eq 1
 check "... with the node's error" grep -q '552' "$tmp/err"
 T getinfo >/dev/null 2>&1; rc=$?
 check "missing argument exits 2" test $rc -eq 2

@@ -12,14 +12,26 @@ demo_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tord-demo-test.XXXXXX")
 tap_n=0
 tap_failed=0
 
-demo_cleanup()
+# stop_pids: SIGTERM what we started, up to 5 s each, then SIGKILL; reap.
+stop_pids()
 {
 	for p in $demo_pids; do kill "$p" 2>/dev/null; done
 	for p in $demo_pids; do
 		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		while [ $i -lt 50 ]; do
+			st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
+			[ -z "$st" ] || [ "$st" = Z ] && break
+			sleep 0.1; i=$((i + 1))
+		done
 		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
 	done
+	demo_pids=""
+}
+
+demo_cleanup()
+{
+	stop_pids
 	rm -rf "$demo_tmp"
 }
 trap demo_cleanup EXIT
@@ -96,6 +108,15 @@ demo_password()
 
 demo_done()
 {
+	# Servers exit on SIGTERM and free everything: with sanitizers on, any
+	# report (leak, overflow, UB) from a server or client fails the test.
+	stop_pids
+	if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$demo_tmp"/*.err >"$demo_tmp/san" 2>/dev/null; then
+		not_ok "no sanitizer reports from tord-demo"
+		for f in $(cat "$demo_tmp/san"); do sed 's/^/# /' "$f" | head -n 40; done
+	else
+		ok "no sanitizer reports from tord-demo"
+	fi
 	echo "1..$tap_n"
 	[ $tap_failed -eq 0 ]
 }

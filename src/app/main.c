@@ -35,6 +35,7 @@
 #include "core/crypto/keys.h"
 #include "core/mainloop/mainloop.h"
 #include "app/config.h"
+#include "app/control_glue.h"
 #include "app/roles.h"
 
 int main(int argc, char **argv);
@@ -304,6 +305,18 @@ done:
 	config_errors_clear(&errs);
 }
 
+static void
+control_shutdown(void)
+{
+	mainloop_exit();
+}
+
+static void
+control_reload(void)
+{
+	on_reload(SIGHUP);
+}
+
 static int
 run_node(void)
 {
@@ -337,12 +350,16 @@ run_node(void)
 		goto out;
 	}
 	role = true;
+	if (app_control_start(cfg, config_role_has_identity(cfg->role) ? &keys : NULL,
+	    control_shutdown, control_reload) < 0)
+		goto out;
 	log_notice(LD_GENERAL, "tord %s started role=%s config=%s pid=%ld", PACKAGE_VERSION,
 	    config_role_name(cfg->role), opt.conf, (long)getpid());
 	notify_ready();
 	mainloop_run();
 	rc = 0;
 out:
+	app_control_stop();
 	if (role)
 		role_stop();
 	if (loop) {

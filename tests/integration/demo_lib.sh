@@ -1,4 +1,4 @@
-# demo_lib.sh: sourced by the tests/integration/demo_*.sh TAP scripts.
+# demo_lib.sh: sourced by the tests/demo_*.sh TAP scripts.
 # Starts tord-demo servers on loopback, tracks every pid it starts and
 # stops them (and only them) on exit.
 set -u

@@ -198,6 +198,9 @@ log_emit(enum log_level level, enum log_domain domain, const char *msg)
 	    colour ? "\033[0m" : "", domain_names[domain], msg);
 }
 
+static void log_vmsg(enum log_level level, enum log_domain domain, const char *fmt,
+    va_list ap) PRINTF_LIKE(3, 0);
+
 static void
 log_vmsg(enum log_level level, enum log_domain domain, const char *fmt, va_list ap)
 {

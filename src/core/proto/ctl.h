@@ -79,7 +79,8 @@ const char	*ctl_args_get(const struct ctl_args *a, const char *key);
 /* Append a reply line "CODE" sep text "\r\n"; sep is ' ' or '-'. */
 void	ctl_fmt_line(struct buf *out, int code, char sep, const char *fmt, ...)
 	    PRINTF_LIKE(4, 5);
-void	ctl_fmt_linev(struct buf *out, int code, char sep, const char *fmt, va_list ap);
+void	ctl_fmt_linev(struct buf *out, int code, char sep, const char *fmt, va_list ap)
+	    PRINTF_LIKE(4, 0);
 /*
  * Append a data reply: "CODE+key=\r\n", each line of data (split on
  * "\n", a trailing "\r" dropped, lines starting with '.' doubled), then

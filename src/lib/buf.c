@@ -13,6 +13,8 @@
 
 #define BUF_MIN_ALLOC 512
 
+uint8_t buf_empty_byte_;
+
 uint8_t *
 buf_reserve(struct buf *b, size_t n)
 {

@@ -24,8 +24,18 @@ struct buf {
 #define BUF_INIT { NULL, 0, 0, 0 }
 
 static inline size_t buf_len(const struct buf *b) { return b->b_tail - b->b_head; }
-static inline const uint8_t *buf_peek(const struct buf *b) { return b->b_data + b->b_head; }
-static inline uint8_t *buf_peek_mut(struct buf *b) { return b->b_data + b->b_head; }
+/* Never NULL: an empty buffer with no storage peeks at a static byte. */
+extern uint8_t buf_empty_byte_;
+static inline const uint8_t *
+buf_peek(const struct buf *b)
+{
+	return b->b_data ? b->b_data + b->b_head : &buf_empty_byte_;
+}
+static inline uint8_t *
+buf_peek_mut(struct buf *b)
+{
+	return b->b_data ? b->b_data + b->b_head : &buf_empty_byte_;
+}
 
 /* Return a pointer to at least n writable bytes at the tail. */
 uint8_t	*buf_reserve(struct buf *b, size_t n);

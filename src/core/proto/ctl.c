@@ -21,12 +21,13 @@
 static const uint8_t *
 ctl_next_line(struct brd *r, size_t max, size_t *linelen, bool *too_long)
 {
-	const uint8_t *p = r->r_p + r->r_off, *nl;
+	const uint8_t *p, *nl;
 	size_t left = brd_left(r), n;
 
 	*too_long = false;
 	if (left == 0)
-		return NULL;	/* p may be NULL: an empty buffer has no storage */
+		return NULL;	/* r_p may be NULL: an empty buffer has no storage */
+	p = r->r_p + r->r_off;
 	nl = memchr(p, '\n', MIN(left, max));
 	if (nl == NULL) {
 		*too_long = left >= max;

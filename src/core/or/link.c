@@ -247,11 +247,16 @@ static void
 link_became_open(struct link *l)
 {
 	struct circuit *circ;
+	char desc[128], ip[ADDR_STRLEN];
 
 	l->l_state = LINK_ST_OPEN;
 	conn_set_timeout(&l->l_conn, LINK_IDLE_TIMEOUT);
-	log_debug(LD_LINK, "link=%llu open, version %u", (unsigned long long)l->l_conn.c_id,
-	    l->l_version);
+	/* The peer's address goes through log_scrub: a client's address is as
+	 * sensitive as its destination. */
+	log_debug(LD_LINK, "link=%llu open, version %u, peer %s at %s",
+	    (unsigned long long)l->l_conn.c_id, l->l_version,
+	    link_peer_desc(l, desc, sizeof(desc)),
+	    log_scrub(addr_fmt(&l->l_peer_addr, ip, sizeof(ip))));
 	/* Circuits waiting for this link may now send their CREATE2. */
 	while ((circ = TAILQ_FIRST(&l->l_pending)) != NULL) {
 		TAILQ_REMOVE(&l->l_pending, circ, c_pending_entry);

@@ -176,6 +176,37 @@ test_pick_static_constraints(void **state)
 	assert_int_equal(client_pick_static(rs, 4, 443, true, out), 3);
 }
 
+/* A pinned guard is always the first hop; the rest is chosen around it. */
+static void
+test_pick_static_pinned_guard(void **state)
+{
+	struct client_relay rs[6];
+	struct relay_info out[3];
+	uint8_t unknown[IDENTITY_LEN];
+	int i;
+
+	(void)state;
+	relay_set(&rs[0], "g1", "127.1.0.1:5000", 1, CLIENT_RELAY_GUARD, NULL);
+	relay_set(&rs[1], "g2", "127.2.0.1:5000", 2, CLIENT_RELAY_GUARD, NULL);
+	relay_set(&rs[2], "m2", "127.3.0.1:5000", 3, 0, NULL);
+	relay_set(&rs[3], "ea", "127.4.0.1:5000", 4, CLIENT_RELAY_EXIT, "accept 22");
+	relay_set(&rs[4], "eb", "127.5.0.1:5000", 5, CLIENT_RELAY_EXIT, "reject 22");
+	relay_set(&rs[5], "ec", "127.6.0.1:5000", 6, CLIENT_RELAY_EXIT, "reject 22");
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(client_pick_static_guarded(rs, 6, 80, true,
+		    rs[1].cr_info.ri_id, out), 3);
+		assert_memory_equal(out[0].ri_id, rs[1].cr_info.ri_id, IDENTITY_LEN);
+		assert_true(find(rs, 6, &out[2])->cr_flags & CLIENT_RELAY_EXIT);
+		assert_true(find(rs, 6, &out[2]) != &rs[3]);
+		assert_true(find(rs, 6, &out[1]) != &rs[1]);
+	}
+	/* The pinned guard is the only relay allowing port 22's exit: no path. */
+	assert_int_equal(client_pick_static_guarded(rs, 6, 22, true, rs[3].cr_info.ri_id, out), -1);
+	/* An identity not in the list: chosen as if nothing were pinned. */
+	memset(unknown, 0xee, sizeof(unknown));
+	assert_int_equal(client_pick_static_guarded(rs, 6, 80, true, unknown, out), 3);
+}
+
 int
 main(void)
 {
@@ -184,6 +215,7 @@ main(void)
 		cmocka_unit_test(test_usable_exit_policy),
 		cmocka_unit_test(test_pick_static),
 		cmocka_unit_test(test_pick_static_constraints),
+		cmocka_unit_test(test_pick_static_pinned_guard),
 	};
 
 	return cmocka_run_group_tests_name("circuit_pool", tests, NULL, NULL);

@@ -76,13 +76,32 @@ client_exit_policy_fn	client_exit_policy = static_exit_policy;
 
 /* ---- Defaults over the static relay list. */
 
+/*
+ * One guard for the life of the process: a random first hop per circuit
+ * would let every relay, in time, see the client's address.  (Keeping it
+ * across restarts and replacing it when it fails come with the directory.)
+ */
+static uint8_t	pool_guard[IDENTITY_LEN];
+static bool	pool_have_guard;
+
 static int
 static_pick_path(uint16_t port, struct relay_info out[3])
 {
+	int n;
+
 	if (pool_cfg == NULL)
 		return -1;
-	return client_pick_static(pool_cfg->cc_relays, pool_cfg->cc_n_relays, port,
-	    pool_cfg->cc_enforce_distinct_subnets, out);
+	if (pool_have_guard && client_relay_find(pool_cfg->cc_relays, pool_cfg->cc_n_relays,
+	    pool_guard) == NULL)
+		pool_have_guard = false;
+	n = client_pick_static_guarded(pool_cfg->cc_relays, pool_cfg->cc_n_relays, port,
+	    pool_cfg->cc_enforce_distinct_subnets, pool_have_guard ? pool_guard : NULL, out);
+	if (n == 3 && !pool_have_guard) {
+		memcpy(pool_guard, out[0].ri_id, IDENTITY_LEN);
+		pool_have_guard = true;
+		log_info(LD_CIRC, "guard chosen: %s", out[0].ri_nickname);
+	}
+	return n;
 }
 
 static bool

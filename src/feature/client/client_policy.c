@@ -212,17 +212,30 @@ int
 client_pick_static(const struct client_relay *relays, size_t n, uint16_t port,
     bool distinct_subnets, struct relay_info out[3])
 {
-	const struct client_relay *chosen[3];
+	return client_pick_static_guarded(relays, n, port, distinct_subnets, NULL, out);
+}
+
+int
+client_pick_static_guarded(const struct client_relay *relays, size_t n, uint16_t port,
+    bool distinct_subnets, const uint8_t *guard_id, struct relay_info out[3])
+{
+	const struct client_relay *chosen[3], *guard = NULL;
 	const struct client_relay *r;
 
+	if (guard_id != NULL)
+		guard = client_relay_find(relays, n, guard_id);
 	/* Exit first (its policy is the hardest constraint), as Tor does. */
-	chosen[0] = pick_one(relays, n, CLIENT_RELAY_EXIT, true, port, NULL, 0,
-	    distinct_subnets);
+	chosen[0] = pick_one(relays, n, CLIENT_RELAY_EXIT, true, port, guard ? &guard : NULL,
+	    guard ? 1 : 0, distinct_subnets);
 	if (chosen[0] == NULL)
 		return -1;
-	r = pick_one(relays, n, CLIENT_RELAY_GUARD, false, 0, chosen, 1, distinct_subnets);
-	if (r == NULL)
-		r = pick_one(relays, n, 0, false, 0, chosen, 1, distinct_subnets);
+	if (guard != NULL) {
+		r = guard;	/* the pinned guard: never a random first hop */
+	} else {
+		r = pick_one(relays, n, CLIENT_RELAY_GUARD, false, 0, chosen, 1, distinct_subnets);
+		if (r == NULL)
+			r = pick_one(relays, n, 0, false, 0, chosen, 1, distinct_subnets);
+	}
 	if (r == NULL)
 		return -1;
 	chosen[1] = r;

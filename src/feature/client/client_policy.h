@@ -93,6 +93,13 @@ bool	client_policy_allows(const struct policy_summary *ps, uint16_t port);
  */
 int	client_pick_static(const struct client_relay *relays, size_t n, uint16_t port,
 	    bool distinct_subnets, struct relay_info out[3]);
+/*
+ * The same with a pinned guard: when guard_id names a relay of the list,
+ * it is always the first hop (the exit and middle are chosen to fit it);
+ * otherwise as client_pick_static.
+ */
+int	client_pick_static_guarded(const struct client_relay *relays, size_t n, uint16_t port,
+	    bool distinct_subnets, const uint8_t *guard_id, struct relay_info out[3]);
 /* The static relay with this identity, or NULL. */
 const struct client_relay *client_relay_find(const struct client_relay *relays, size_t n,
 	    const uint8_t id[IDENTITY_LEN]);

@@ -33,12 +33,12 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 
-echo "1..12"
+echo "1..14"
 if ! "$top_srcdir/scripts/testnet" up --detach --no-build --build-dir "$top_builddir" \
     --log-level info >"$TESTNET_DIR/up.log" 2>&1; then
 	notok "network comes up"
 	sed 's/^/# /' "$TESTNET_DIR/up.log" | tail -n 30
-	for i in $(seq 2 12); do notok "skipped: no network"; done
+	for i in $(seq 2 14); do notok "skipped: no network"; done
 	exit 1
 fi
 ok "network comes up (3 authorities, 4 relays, 2 exits, client)"
@@ -106,4 +106,18 @@ r=$("$PY" "$top_srcdir/tests/integration/socks_probe.py" "$TESTNET_SOCKS_PORT" l
 check "SOCKS RESOLVE (0xF0) answers at the exit ($r)" sh -c "echo '$r' | grep -q 'rep=00 addr=127.0.0.1'"
 r=$(probe 127.60.0.1 "$P" --v4a)
 check "SOCKS4a request is granted ($r)" [ "$r" = "rep=5a" ]
+halfclose_ok() {
+	local exp got
+	exp=$("$PY" "$top_srcdir/tests/integration/httpd.py" --sha 1048576)
+	got=$("$PY" "$top_srcdir/tests/integration/halfclose.py" "$TESTNET_SOCKS_PORT" 127.60.0.1 "$P" /bytes/1048576)
+	[ "$got" = "$exp" ] || { echo "# half-close: expected $exp got $got"; return 1; }
+}
+check "a client that shuts down its write side still receives the whole response" halfclose_ok
+
+http_on_socks_ok() {
+	local out
+	out=$(curl -s --max-time 10 -x "http://127.0.0.1:$TESTNET_SOCKS_PORT" "http://127.60.0.1:$P/" -D - 2>&1)
+	echo "$out" | head -n 1 | grep -q '^HTTP/1.[01] 501' && echo "$out" | grep -qi 'SOCKS'
+}
+check "plain HTTP sent to the SOCKS port gets a 501 that explains it" http_on_socks_ok
 [ $fails = 0 ]

@@ -165,7 +165,7 @@ circuit_build_next(struct circuit *c)
 		c->c_state = CIRC_ST_OPEN;
 		c->c_built_at = mainloop_now();
 		ml_timer_stop(&c->c_build_timer);
-		log_debug(LD_CIRC, "circ=%u built in %.1f ms", c->c_gid,
+		log_info(LD_CIRC, "circ=%u built in %.1f ms", c->c_gid,
 		    (c->c_built_at - c->c_created) * 1000.0);
 		if (circuit_origin_hooks.built)
 			circuit_origin_hooks.built(c);

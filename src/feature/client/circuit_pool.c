@@ -26,6 +26,7 @@
 #include "core/or/circuit.h"
 #include "core/or/reasons.h"
 #include "feature/client/circuit_pool.h"
+#include "feature/control/control.h"
 #include "feature/client/client.h"
 #include "feature/client/client_policy.h"
 #include "lib/log.h"
@@ -420,6 +421,11 @@ pool_built(struct circuit *c)
 	}
 	pool_stats.ps_built++;
 	log_info(LD_CIRC, "circ=%u built", c->c_gid);
+	if (pool_stats.ps_built == 1) {
+		/* Users and scripts/testnet wait for this line. */
+		log_notice(LD_CIRC, "bootstrapped 100%%: a circuit is established");
+		control_set_bootstrap(100, "done", "Done");
+	}
 	pool_schedule();
 }
 

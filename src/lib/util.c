@@ -177,3 +177,19 @@ util_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen)
 	}
 	return 0;
 }
+
+int
+util_b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}

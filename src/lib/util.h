@@ -66,5 +66,7 @@ int	util_parse_ll(const char *s, long long min, long long max, long long *out);
 void	util_hex_encode(const uint8_t *in, size_t len, char *out);
 /* Decode exactly outlen bytes from 2*outlen hex digits; -1 on bad input. */
 int	util_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen);
+/* Value of one standard base64 digit (A-Z a-z 0-9 + /), or -1. */
+int	util_b64_value(int c);
 
 #endif

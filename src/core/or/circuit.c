@@ -142,17 +142,21 @@ circuit_waiting_forward_on(const struct circuit *c, const struct link *l)
 }
 
 void
-circuit_send_cell(struct circuit *c, bool forward, uint8_t cell[CELL_LEN])
+circuit_send_payload(struct circuit *c, bool forward, uint8_t cmd, const uint8_t *payload)
 {
 	struct link *l = forward ? c->c_n_link : c->c_p_link;
 	struct buf *q = circ_queue(c, forward);
 	uint32_t circid = forward ? c->c_n_circid : c->c_p_circid;
+	uint8_t *dst;
 
 	if (c->c_state == CIRC_ST_CLOSED || l == NULL)
 		return;
-	be32_store(cell, circid);
+	/* Fast path: straight into the link's output, one copy per cell. */
 	if (buf_len(q) == 0 && l->l_state == LINK_ST_OPEN && !link_is_blocked(l)) {
-		link_write_cell(l, cell);
+		dst = link_cell_reserve(l);
+		cell_pack_header(dst, circid, cmd);
+		memcpy(dst + CELL_HEADER_LEN, payload, CELL_PAYLOAD_LEN);
+		link_cell_commit(l);
 		return;
 	}
 	if (buf_len(q) == 0) {
@@ -161,7 +165,10 @@ circuit_send_cell(struct circuit *c, bool forward, uint8_t cell[CELL_LEN])
 		else
 			c->c_pq_since = mainloop_now();
 	}
-	buf_add(q, cell, CELL_LEN);
+	dst = buf_reserve(q, CELL_LEN);
+	cell_pack_header(dst, circid, cmd);
+	memcpy(dst + CELL_HEADER_LEN, payload, CELL_PAYLOAD_LEN);
+	buf_commit(q, CELL_LEN);
 	total_queued += CELL_LEN;
 	if (l->l_state == LINK_ST_OPEN)
 		circuit_set_waiting(c, forward, true);
@@ -173,6 +180,12 @@ circuit_send_cell(struct circuit *c, bool forward, uint8_t cell[CELL_LEN])
 	}
 	if (total_queued > or_options.oo_max_queue_bytes)
 		circuit_check_oom();
+}
+
+void
+circuit_send_cell(struct circuit *c, bool forward, uint8_t cell[CELL_LEN])
+{
+	circuit_send_payload(c, forward, cell[4], cell + CELL_HEADER_LEN);
 }
 
 /* Move queued cells of c into l until the link blocks; true if emptied. */

@@ -177,7 +177,13 @@ void	circuit_link_drained(struct link *l);
 struct circuit	*circuit_new_relay(struct link *l, uint32_t circid);
 /* A new origin circuit (circuit_launch uses it). */
 struct circuit	*circuit_new_origin(void);
-/* Send a whole cell forward (n side) or backward (p side). */
+/*
+ * Send a cell forward (n side) or backward (p side); the circuit id is
+ * filled in.  circuit_send_payload takes the command and the 509-byte
+ * payload apart, so relayed cells are copied once, into the link.
+ */
+void	circuit_send_payload(struct circuit *c, bool forward, uint8_t cmd,
+	    const uint8_t *payload);
 void	circuit_send_cell(struct circuit *c, bool forward, uint8_t cell[CELL_LEN]);
 /* Build progress (circuit_build.c). */
 void	circuit_build_created(struct circuit *c, const uint8_t *body, size_t len);

@@ -160,6 +160,28 @@ relay_to_stream(struct circuit *c, const struct relay_header *h, const uint8_t *
 	stream_handle_relay(s, h->rh_cmd, data, h->rh_length);
 }
 
+/* Messages every edge handles alike: data, stream replies, SENDMEs. */
+static void
+relay_edge_msg(struct circuit *c, int hop, const struct relay_header *h, const uint8_t *data)
+{
+	switch (h->rh_cmd) {
+	case RELAY_DATA:
+		if (relay_circuit_deliver(c, hop) < 0)
+			return;
+		relay_to_stream(c, h, data);
+		return;
+	case RELAY_SENDME:
+		if (h->rh_stream_id == 0)
+			relay_circuit_sendme(c, hop, data, h->rh_length);
+		else
+			relay_to_stream(c, h, data);
+		return;
+	default:
+		relay_to_stream(c, h, data);
+		return;
+	}
+}
+
 static void
 relay_msg_at_relay(struct circuit *c, const uint8_t *payload, bool early)
 {
@@ -197,20 +219,11 @@ relay_msg_at_relay(struct circuit *c, const uint8_t *payload, bool early)
 		}
 		return;
 	case RELAY_DATA:
-		if (relay_circuit_deliver(c, 0) < 0)
-			return;
-		relay_to_stream(c, &h, data);
-		return;
 	case RELAY_END:
 	case RELAY_CONNECTED:
 	case RELAY_RESOLVED:
-		relay_to_stream(c, &h, data);
-		return;
 	case RELAY_SENDME:
-		if (h.rh_stream_id == 0)
-			relay_circuit_sendme(c, 0, data, h.rh_length);
-		else
-			relay_to_stream(c, &h, data);
+		relay_edge_msg(c, 0, &h, data);
 		return;
 	case RELAY_TRUNCATE:
 		circuit_mark_for_close(c, DESTROY_REASON_REQUESTED, "TRUNCATE");
@@ -242,20 +255,11 @@ relay_msg_at_origin(struct circuit *c, int hop, const uint8_t *payload)
 		circuit_mark_for_close(c, DESTROY_REASON_NONE, "truncated");
 		return;
 	case RELAY_DATA:
-		if (relay_circuit_deliver(c, hop) < 0)
-			return;
-		relay_to_stream(c, &h, data);
-		return;
 	case RELAY_END:
 	case RELAY_CONNECTED:
 	case RELAY_RESOLVED:
-		relay_to_stream(c, &h, data);
-		return;
 	case RELAY_SENDME:
-		if (h.rh_stream_id == 0)
-			relay_circuit_sendme(c, hop, data, h.rh_length);
-		else
-			relay_to_stream(c, &h, data);
+		relay_edge_msg(c, hop, &h, data);
 		return;
 	case RELAY_BEGIN:
 	case RELAY_EXTEND2:
@@ -274,7 +278,6 @@ static void
 relay_cell_forward(struct circuit *c, uint8_t cmd, uint8_t *payload)
 {
 	bool recognized = false;
-	uint8_t cell[CELL_LEN];
 
 	if (cmd == CELL_RELAY_EARLY && ++c->c_relay_early_seen > MAX_RELAY_EARLY) {
 		circuit_mark_for_close(c, DESTROY_REASON_PROTOCOL, "too many RELAY_EARLY");
@@ -295,15 +298,12 @@ relay_cell_forward(struct circuit *c, uint8_t cmd, uint8_t *payload)
 		payload[CELL_PAYLOAD_LEN / 2] ^= 0x01;
 #endif
 	c->c_cells_fwd++;
-	cell[4] = cmd;
-	memcpy(cell + CELL_HEADER_LEN, payload, CELL_PAYLOAD_LEN);
-	circuit_send_cell(c, true, cell);
+	circuit_send_payload(c, true, cmd, payload);
 }
 
 static void
 relay_cell_backward(struct circuit *c, uint8_t cmd, uint8_t *payload)
 {
-	uint8_t cell[CELL_LEN];
 	int hop;
 
 	if (cmd == CELL_RELAY_EARLY) {
@@ -323,9 +323,7 @@ relay_cell_backward(struct circuit *c, uint8_t cmd, uint8_t *payload)
 	}
 	relay_crypto_relay_backward(c->c_crypto, payload);
 	c->c_cells_back++;
-	cell[4] = cmd;
-	memcpy(cell + CELL_HEADER_LEN, payload, CELL_PAYLOAD_LEN);
-	circuit_send_cell(c, false, cell);
+	circuit_send_payload(c, false, cmd, payload);
 }
 
 void

@@ -338,22 +338,6 @@ docfmt_b64_encode(const uint8_t *in, size_t n, char *out)
 	out[o] = '\0';
 }
 
-static int
-b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int
 docfmt_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen)
 {
@@ -368,7 +352,7 @@ docfmt_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen)
 		if (i + 4 == inlen)
 			nd = 4 - (int)pad;
 		for (k = 0; k < 4; k++) {
-			int d = k < nd ? b64val(in[i + k]) : (in[i + k] == '=' ? 0 : -1);
+			int d = k < nd ? util_b64_value((unsigned char)in[i + k]) : (in[i + k] == '=' ? 0 : -1);
 
 			if (d < 0)
 				return -1;

@@ -278,22 +278,6 @@ http_parse_authority(const char *s, char *host, size_t hostlen, uint16_t *port)
 	return 0;
 }
 
-static int
-b64_val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int
 http_base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax,
     size_t *outlen)
@@ -313,7 +297,7 @@ http_base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax,
 		for (k = 0; k < 4; k++) {
 			if (last && in[i + k] == '=' && k >= 4 - (int)pad)
 				v[k] = 0;
-			else if ((v[k] = b64_val(in[i + k])) < 0)
+			else if ((v[k] = util_b64_value((unsigned char)in[i + k])) < 0)
 				return -1;
 		}
 		out[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);

@@ -34,6 +34,8 @@ struct or_options	or_options = {
 };
 struct origin_hooks	circuit_origin_hooks;
 struct edge_hooks	circuit_edge_hooks;
+void	(*circuit_event_hook)(const struct circuit *c, const char *status, const char *reason);
+struct circuit_totals	circuit_totals;
 
 static struct circuit_list	circuits = TAILQ_HEAD_INITIALIZER(circuits);
 static size_t			ncircuits;
@@ -96,6 +98,7 @@ circuit_new_relay(struct link *l, uint32_t circid)
 	c->c_p_circid = circid;
 	c->c_p_is_client = !l->l_peer_is_relay;
 	link_attach_circuit(l, circid, c);
+	circuit_totals.ct_relay_circuits++;
 	return c;
 }
 
@@ -433,6 +436,11 @@ circuit_mark_for_close(struct circuit *c, uint8_t destroy_reason, const char *wh
 
 	if (c->c_state == CIRC_ST_CLOSED)
 		return;
+	if (c->c_origin && circuit_event_hook != NULL) {
+		if (c->c_state == CIRC_ST_BUILDING)
+			circuit_event_hook(c, "FAILED", reasons_destroy_name(destroy_reason));
+		circuit_event_hook(c, "CLOSED", reasons_destroy_name(destroy_reason));
+	}
 	c->c_state = CIRC_ST_CLOSED;
 	c->c_close_reason = why;
 	c->c_destroy_reason = destroy_reason;

@@ -131,6 +131,22 @@ TAILQ_HEAD(circuit_list, circuit);
 extern struct origin_hooks	circuit_origin_hooks;
 extern struct edge_hooks	circuit_edge_hooks;
 
+/*
+ * Observer for the control port (CIRC events), NULL when nobody
+ * listens: origin circuits report LAUNCHED, EXTENDED (a hop added),
+ * BUILT, FAILED (closed while building) and CLOSED; reason is a
+ * DESTROY reason name or NULL.  It must not close or free anything.
+ */
+extern void	(*circuit_event_hook)(const struct circuit *c, const char *status,
+		    const char *reason);
+
+/* Totals since start, for the control port. */
+struct circuit_totals {
+	uint64_t	ct_relay_circuits;	/* relay circuits accepted (CREATE2) */
+	uint64_t	ct_cells_relayed;	/* cells passed on to another hop */
+};
+extern struct circuit_totals	circuit_totals;
+
 /* All live circuits (origin and relay). */
 struct circuit_list	*circuit_all(void);
 size_t			 circuit_count(void);

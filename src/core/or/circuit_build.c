@@ -104,6 +104,8 @@ circuit_launch(const struct relay_info *hops, int n, enum circuit_purpose purpos
 	else
 		TAILQ_INSERT_TAIL(&l->l_pending, c, c_pending_entry);
 	log_debug(LD_CIRC, "circ=%u launched, %d hops", c->c_gid, n);
+	if (circuit_event_hook != NULL)
+		circuit_event_hook(c, "LAUNCHED", NULL);
 	return c;
 }
 
@@ -167,10 +169,14 @@ circuit_build_next(struct circuit *c)
 		ml_timer_stop(&c->c_build_timer);
 		log_info(LD_CIRC, "circ=%u built in %.1f ms", c->c_gid,
 		    (c->c_built_at - c->c_created) * 1000.0);
+		if (circuit_event_hook != NULL)
+			circuit_event_hook(c, "BUILT", NULL);
 		if (circuit_origin_hooks.built)
 			circuit_origin_hooks.built(c);
 		return;
 	}
+	if (c->c_n_built > 0 && circuit_event_hook != NULL)
+		circuit_event_hook(c, "EXTENDED", NULL);
 	ri = &c->c_hops[c->c_n_built].h_relay;
 	memset(&e, 0, sizeof(e));
 	if (addr_family(&ri->ri_addr) == AF_INET) {

@@ -37,6 +37,7 @@
 #define LINK_MAX_CIRCID_TRIES	64
 
 static struct link_list	links = TAILQ_HEAD_INITIALIZER(links);
+void	(*link_event_hook)(const struct link *l, const char *status, const char *reason);
 static SSL_CTX		*link_server_ctx;	/* relays: our identity certificate */
 static SSL_CTX		*link_client_ctx;	/* clients: no certificate */
 static struct log_ratelim link_rl = LOG_RATELIM_INIT(10);
@@ -174,6 +175,8 @@ link_get_or_connect(const uint8_t id[IDENTITY_LEN], const char *nick, const stru
 	conn_start_tls(&l->l_conn, ssl, false);
 	log_debug(LD_LINK, "link=%llu connecting to %s", (unsigned long long)l->l_conn.c_id,
 	    l->l_peer_nick);
+	if (link_event_hook != NULL)
+		link_event_hook(l, "LAUNCHED", NULL);
 	return l;
 }
 
@@ -251,6 +254,8 @@ link_became_open(struct link *l)
 
 	l->l_state = LINK_ST_OPEN;
 	conn_set_timeout(&l->l_conn, LINK_IDLE_TIMEOUT);
+	if (link_event_hook != NULL)
+		link_event_hook(l, "CONNECTED", NULL);
 	/* The peer's address goes through log_scrub: a client's address is as
 	 * sensitive as its destination. */
 	log_debug(LD_LINK, "link=%llu open, version %u, peer %s at %s",
@@ -403,6 +408,9 @@ link_closed(struct conn *c)
 
 	log_debug(LD_LINK, "link=%llu closed: %s", (unsigned long long)c->c_id,
 	    c->c_close_reason ? c->c_close_reason : "?");
+	if (link_event_hook != NULL)
+		link_event_hook(l, l->l_state == LINK_ST_OPEN ? "CLOSED" : "FAILED",
+		    c->c_close_reason);
 	while ((circ = TAILQ_FIRST(&l->l_pending)) != NULL) {
 		TAILQ_REMOVE(&l->l_pending, circ, c_pending_entry);
 		circuit_link_failed(circ, l);

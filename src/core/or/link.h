@@ -58,6 +58,14 @@ TAILQ_HEAD(link_list, link);
 struct link_list *link_all(void);
 
 /*
+ * Observer for the control port (ORCONN events), NULL when nobody
+ * listens: LAUNCHED (we connect), CONNECTED (handshake done), FAILED
+ * (closed before that) and CLOSED; reason is the close reason or NULL.
+ */
+extern void	(*link_event_hook)(const struct link *l, const char *status,
+		    const char *reason);
+
+/*
  * Find an open or opening link to the relay with identity id, or open
  * one to addr.  Returns NULL (errno set) if no socket could be made.
  */

@@ -298,6 +298,7 @@ relay_cell_forward(struct circuit *c, uint8_t cmd, uint8_t *payload)
 		payload[CELL_PAYLOAD_LEN / 2] ^= 0x01;
 #endif
 	c->c_cells_fwd++;
+	circuit_totals.ct_cells_relayed++;
 	circuit_send_payload(c, true, cmd, payload);
 }
 
@@ -323,6 +324,7 @@ relay_cell_backward(struct circuit *c, uint8_t cmd, uint8_t *payload)
 	}
 	relay_crypto_relay_backward(c->c_crypto, payload);
 	c->c_cells_back++;
+	circuit_totals.ct_cells_relayed++;
 	circuit_send_payload(c, false, cmd, payload);
 }
 

@@ -82,6 +82,15 @@ struct stream_list	*stream_all(void);
 size_t			 stream_count(void);
 
 /*
+ * Observer for the control port (STREAM events), NULL when nobody
+ * listens: client streams report SENTCONNECT / SENTRESOLVE (attached),
+ * SUCCEEDED, DETACHED (the client retries elsewhere), FAILED and CLOSED;
+ * reason is an END reason name or NULL.  It must not close anything.
+ */
+extern void	(*stream_event_hook)(const struct stream *s, const char *status,
+		    const char *reason);
+
+/*
  * Client: initialise a stream around an accepted app socket.  The edge
  * runs its own conn_ops (SOCKS) until it calls stream_attach().
  */

@@ -207,6 +207,63 @@ test_pick_static_pinned_guard(void **state)
 	assert_int_equal(client_pick_static_guarded(rs, 6, 80, true, unknown, out), 3);
 }
 
+/*
+ * Primary guards: a guard whose link failed is passed over until its
+ * retry time, the next listed one is used, and no more than
+ * CLIENT_PRIMARY_GUARDS relays are ever drawn however often links fail.
+ */
+static void
+test_guards_failover(void **state)
+{
+	struct client_relay rs[5];
+	struct client_guards g;
+	const uint8_t *cur;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	relay_set(&rs[0], "g1", "127.1.0.1:5000", 1, CLIENT_RELAY_GUARD, NULL);
+	relay_set(&rs[1], "g2", "127.2.0.1:5000", 2, CLIENT_RELAY_GUARD, NULL);
+	relay_set(&rs[2], "g3", "127.3.0.1:5000", 3, CLIENT_RELAY_GUARD, NULL);
+	relay_set(&rs[3], "g4", "127.4.0.1:5000", 4, CLIENT_RELAY_GUARD, NULL);
+	relay_set(&rs[4], "e", "127.5.0.1:5000", 5, CLIENT_RELAY_EXIT, NULL);
+	/* Nothing listed: the caller picks. */
+	assert_null(client_guards_current(&g, rs, 5, 100));
+	client_guards_add(&g, rs[0].cr_info.ri_id);
+	client_guards_add(&g, rs[0].cr_info.ri_id);	/* no duplicates */
+	assert_int_equal(g.cg_n, 1);
+	cur = client_guards_current(&g, rs, 5, 100);
+	assert_non_null(cur);
+	assert_memory_equal(cur, rs[0].cr_info.ri_id, IDENTITY_LEN);
+	/* g1 fails: no listed guard is up, room for another. */
+	client_guards_failed(&g, rs[0].cr_info.ri_id, 100, 60);
+	assert_true(client_guards_listed(&g, rs[0].cr_info.ri_id));
+	assert_null(client_guards_current(&g, rs, 5, 101));
+	client_guards_add(&g, rs[1].cr_info.ri_id);
+	assert_memory_equal(client_guards_current(&g, rs, 5, 101), rs[1].cr_info.ri_id,
+	    IDENTITY_LEN);
+	/* Once its retry time comes, the first guard is preferred again. */
+	assert_memory_equal(client_guards_current(&g, rs, 5, 160), rs[0].cr_info.ri_id,
+	    IDENTITY_LEN);
+	/* All three down: the one to retry first, never a fourth. */
+	client_guards_failed(&g, rs[1].cr_info.ri_id, 101, 60);	/* until 161 */
+	client_guards_add(&g, rs[2].cr_info.ri_id);
+	client_guards_failed(&g, rs[2].cr_info.ri_id, 102, 60);	/* until 162 */
+	client_guards_add(&g, rs[3].cr_info.ri_id);		/* list full: ignored */
+	assert_int_equal(g.cg_n, CLIENT_PRIMARY_GUARDS);
+	assert_false(client_guards_listed(&g, rs[3].cr_info.ri_id));
+	assert_memory_equal(client_guards_current(&g, rs, 5, 120), rs[0].cr_info.ri_id,
+	    IDENTITY_LEN);
+	client_guards_failed(&g, rs[0].cr_info.ri_id, 120, 60);	/* until 180 */
+	assert_memory_equal(client_guards_current(&g, rs, 5, 121), rs[1].cr_info.ri_id,
+	    IDENTITY_LEN);
+	/* A guard that left the relay list is forgotten, making room. */
+	assert_null(client_guards_current(&g, &rs[1], 4, 121));
+	assert_int_equal(g.cg_n, 2);
+	assert_false(client_guards_listed(&g, rs[0].cr_info.ri_id));
+	assert_memory_equal(client_guards_current(&g, &rs[1], 4, 170), rs[1].cr_info.ri_id,
+	    IDENTITY_LEN);
+}
+
 int
 main(void)
 {
@@ -216,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_pick_static),
 		cmocka_unit_test(test_pick_static_constraints),
 		cmocka_unit_test(test_pick_static_pinned_guard),
+		cmocka_unit_test(test_guards_failover),
 	};
 
 	return cmocka_run_group_tests_name("circuit_pool", tests, NULL, NULL);

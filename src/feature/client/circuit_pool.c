@@ -78,29 +78,42 @@ client_exit_policy_fn	client_exit_policy = static_exit_policy;
 /* ---- Defaults over the static relay list. */
 
 /*
- * One guard for the life of the process: a random first hop per circuit
- * would let every relay, in time, see the client's address.  (Keeping it
- * across restarts and replacing it when it fails come with the directory.)
+ * Guards (client_guards in client_policy.h): a random first hop per
+ * circuit would let every relay, in time, see the client's address, so
+ * every circuit starts at the first listed guard that is reachable.  A
+ * guard whose link fails (or which never answers) before the first hop
+ * is built is passed over for POOL_GUARD_RETRY seconds.  (Keeping them
+ * across restarts comes with the directory.)
  */
-static uint8_t	pool_guard[IDENTITY_LEN];
-static bool	pool_have_guard;
+#define POOL_GUARD_RETRY	60.0
+#define POOL_GUARD_DRAWS	16	/* random draws to find an unlisted guard */
+
+static struct client_guards	pool_guards;
 
 static int
 static_pick_path(uint16_t port, struct relay_info out[3])
 {
-	int n;
+	const uint8_t *gid;
+	int n, draws;
 
 	if (pool_cfg == NULL)
 		return -1;
-	if (pool_have_guard && client_relay_find(pool_cfg->cc_relays, pool_cfg->cc_n_relays,
-	    pool_guard) == NULL)
-		pool_have_guard = false;
+	gid = client_guards_current(&pool_guards, pool_cfg->cc_relays, pool_cfg->cc_n_relays,
+	    mainloop_now());
 	n = client_pick_static_guarded(pool_cfg->cc_relays, pool_cfg->cc_n_relays, port,
-	    pool_cfg->cc_enforce_distinct_subnets, pool_have_guard ? pool_guard : NULL, out);
-	if (n == 3 && !pool_have_guard) {
-		memcpy(pool_guard, out[0].ri_id, IDENTITY_LEN);
-		pool_have_guard = true;
-		log_info(LD_CIRC, "guard chosen: %s", out[0].ri_nickname);
+	    pool_cfg->cc_enforce_distinct_subnets, gid, out);
+	if (n != 3 || gid != NULL)
+		return n;
+	/* A new guard: not one of those listed (they are all unreachable). */
+	for (draws = 1; draws < POOL_GUARD_DRAWS &&
+	    client_guards_listed(&pool_guards, out[0].ri_id); draws++)
+		if (client_pick_static_guarded(pool_cfg->cc_relays, pool_cfg->cc_n_relays, port,
+		    pool_cfg->cc_enforce_distinct_subnets, NULL, out) != 3)
+			return -1;
+	if (!client_guards_listed(&pool_guards, out[0].ri_id)) {
+		client_guards_add(&pool_guards, out[0].ri_id);
+		log_info(LD_CIRC, "guard chosen: %s (guard %zu)", out[0].ri_nickname,
+		    pool_guards.cg_n);
 	}
 	return n;
 }
@@ -442,6 +455,13 @@ pool_failed(struct circuit *c, const char *why)
 	}
 	pool_stats.ps_failed++;
 	log_info(LD_CIRC, "circ=%u failed: %s", c->c_gid, why);
+	if (c->c_n_built == 0 && client_guards_listed(&pool_guards, c->c_hops[0].h_relay.ri_id)) {
+		/* The guard itself did not answer: use the next one for a while. */
+		client_guards_failed(&pool_guards, c->c_hops[0].h_relay.ri_id, mainloop_now(),
+		    POOL_GUARD_RETRY);
+		log_notice(LD_CIRC, "guard %s unreachable (%s): using another for %.0f s",
+		    c->c_hops[0].h_relay.ri_nickname, why, POOL_GUARD_RETRY);
+	}
 	/* Charge the failure to the requests it was launched for. */
 	if (pc->pc_reserved != NULL)
 		TAILQ_FOREACH(w, &pool_waiters, w_entry)
@@ -562,6 +582,7 @@ circuit_pool_init(const struct client_config *cfg)
 	double now = mainloop_now();
 
 	pool_cfg = cfg;
+	memset(&pool_guards, 0, sizeof(pool_guards));
 	pool_prev_hooks = circuit_origin_hooks;
 	circuit_origin_hooks.built = pool_built;
 	circuit_origin_hooks.failed = pool_failed;

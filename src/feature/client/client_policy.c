@@ -248,6 +248,70 @@ client_pick_static_guarded(const struct client_relay *relays, size_t n, uint16_t
 	return 3;
 }
 
+static int
+guards_index(const struct client_guards *g, const uint8_t id[IDENTITY_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < g->cg_n; i++)
+		if (memcmp(g->cg_id[i], id, IDENTITY_LEN) == 0)
+			return (int)i;
+	return -1;
+}
+
+const uint8_t *
+client_guards_current(struct client_guards *g, const struct client_relay *relays, size_t n,
+    double now)
+{
+	size_t i, j, soonest = 0;
+
+	for (i = j = 0; i < g->cg_n; i++) {
+		if (client_relay_find(relays, n, g->cg_id[i]) == NULL)
+			continue;	/* gone from the list: forget it */
+		if (i != j) {
+			memcpy(g->cg_id[j], g->cg_id[i], IDENTITY_LEN);
+			g->cg_retry_at[j] = g->cg_retry_at[i];
+		}
+		j++;
+	}
+	g->cg_n = j;
+	for (i = 0; i < g->cg_n; i++) {
+		if (g->cg_retry_at[i] <= now)
+			return g->cg_id[i];
+		if (g->cg_retry_at[i] < g->cg_retry_at[soonest])
+			soonest = i;
+	}
+	if (g->cg_n < CLIENT_PRIMARY_GUARDS)
+		return NULL;
+	return g->cg_id[soonest];
+}
+
+bool
+client_guards_listed(const struct client_guards *g, const uint8_t id[IDENTITY_LEN])
+{
+	return guards_index(g, id) >= 0;
+}
+
+void
+client_guards_add(struct client_guards *g, const uint8_t id[IDENTITY_LEN])
+{
+	if (g->cg_n >= CLIENT_PRIMARY_GUARDS || guards_index(g, id) >= 0)
+		return;
+	memcpy(g->cg_id[g->cg_n], id, IDENTITY_LEN);
+	g->cg_retry_at[g->cg_n] = 0;
+	g->cg_n++;
+}
+
+void
+client_guards_failed(struct client_guards *g, const uint8_t id[IDENTITY_LEN], double now,
+    double retry)
+{
+	int i = guards_index(g, id);
+
+	if (i >= 0)
+		g->cg_retry_at[i] = now + retry;
+}
+
 bool
 client_reason_retryable(int reason)
 {

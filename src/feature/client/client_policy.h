@@ -104,6 +104,41 @@ int	client_pick_static_guarded(const struct client_relay *relays, size_t n, uint
 const struct client_relay *client_relay_find(const struct client_relay *relays, size_t n,
 	    const uint8_t id[IDENTITY_LEN]);
 
+/* ---- Primary guards. */
+
+#define CLIENT_PRIMARY_GUARDS	3
+
+/*
+ * The client's guards in the order they were chosen, each with the time
+ * before which it counts as unreachable (0: never failed).  Tor's
+ * primary-guard rule in small: the first hop is the first listed guard
+ * not marked unreachable, so a guard that dies is replaced at once, the
+ * client returns to it once it answers again, and however often its
+ * links fail it never draws from more than CLIENT_PRIMARY_GUARDS relays
+ * (failures an attacker can cause must not walk it through the network).
+ */
+struct client_guards {
+	uint8_t	cg_id[CLIENT_PRIMARY_GUARDS][IDENTITY_LEN];
+	double	cg_retry_at[CLIENT_PRIMARY_GUARDS];
+	size_t	cg_n;
+};
+
+/*
+ * The guard to pin at time now, after dropping guards no longer in the
+ * relay list: the first one that is up; when none is, NULL while there
+ * is room for another (the caller picks one, avoiding listed guards,
+ * and adds it), else the one whose retry time comes first.
+ */
+const uint8_t *client_guards_current(struct client_guards *g, const struct client_relay *relays,
+	    size_t n, double now);
+/* Whether id is one of the listed guards. */
+bool	client_guards_listed(const struct client_guards *g, const uint8_t id[IDENTITY_LEN]);
+/* Append id (ignored when listed already or the list is full). */
+void	client_guards_add(struct client_guards *g, const uint8_t id[IDENTITY_LEN]);
+/* A circuit could not get past id as its first hop: unreachable until now + retry. */
+void	client_guards_failed(struct client_guards *g, const uint8_t id[IDENTITY_LEN],
+	    double now, double retry);
+
 /* ---- Retries. */
 
 /*

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/proto/docfmt.h"
 #include "feature/exit/exit_policy.h"
+#include "lib/buf.h"
 #include "lib/addr.h"
 
 static struct exit_policy *
@@ -289,7 +291,8 @@ test_summary(void **state)
 	/* Rules about internal networks say nothing about public ones. */
 	check_summary("reject 10.0.0.0/8:*\nreject 127.0.0.0/8:*\naccept *:*",
 	    "accept 1-65535");
-	check_summary("accept 127.0.0.0/8:*", "reject 1-65535");
+	/* Explicit internal accepts count: a test network's targets are there. */
+	check_summary("accept 127.0.0.0/8:*", "accept 1-65535");
 	/* Small public rejects are ignored, big ones count. */
 	check_summary("reject 1.2.3.0/24:*\naccept *:80", "accept 80");
 	check_summary("reject 8.0.0.0/7:80\naccept *:80-81", "accept 81");
@@ -300,6 +303,126 @@ test_summary(void **state)
 	check_summary("accept 8.0.0.0/8:80\naccept *6:443\naccept *4:22", "accept 22");
 	check_summary("reject *:1\naccept *:*", "reject 1");
 	check_summary("reject *:65535\naccept *:*", "reject 65535");
+}
+
+/*
+ * The summary answers "might a stream to a name on port P be accepted?"
+ * for the two kinds of exit: a test network's (explicit loopback accept,
+ * then nothing) and a public one with the default policy.
+ */
+static void
+test_summary_internal(void **state)
+{
+	/* The testnet exit: loopback only, everything else rejected. */
+	check_summary("accept 127.0.0.0/8:*\nreject *:*", "accept 1-65535");
+	check_summary("accept 127.0.0.0/8:8000-8999\nreject *:*", "accept 8000-8999");
+	check_summary("accept [::1]:443\nreject *:*", "accept 443");
+	/* An earlier reject covering the whole accepted network hides it ... */
+	check_summary("reject *:*\naccept 127.0.0.0/8:*", "reject 1-65535");
+	check_summary("reject 127.0.0.0/8:22\naccept 127.0.0.0/8:*", "reject 22");
+	check_summary("reject *4:80\naccept 127.0.0.0/8:80-81", "accept 81");
+	/* ... a reject of part of it does not. */
+	check_summary("reject 127.0.0.1:80\naccept 127.0.0.0/8:80", "accept 80");
+	/* Internal rejects before a public accept still say nothing. */
+	check_summary("reject 127.0.0.0/8:*\naccept *:80", "accept 80");
+	/* Narrow public accepts do not make an exit. */
+	check_summary("accept 8.0.0.0/8:*\nreject *:*", "reject 1-65535");
+	/* The default policy with reject_private on and nothing explicit. */
+	check_summary("reject *:25\nreject *:119\nreject *:135-139\nreject *:445\n"
+	    "reject *:563\nreject *:1214\nreject *:4661-4666\nreject *:6346-6429\n"
+	    "reject *:6699\nreject *:6881-6999\naccept *:*",
+	    "reject 25,119,135-139,445,563,1214,4661-4666,6346-6429,6699,6881-6999");
+	check_summary("accept *:80\naccept *:443", "accept 80,443");
+}
+
+/* Every port the summary allows passes the BEGIN-time test too. */
+static void
+test_summary_within_might(void **state)
+{
+	static const char *policies[] = {
+		"accept 127.0.0.0/8:*",
+		"reject 127.0.0.1:80\naccept 127.0.0.0/8:80\nreject *:*",
+		"reject 8.0.0.0/7:80\naccept *:80-81",
+		"reject *4:22\naccept [::1]:22\naccept *:*",
+		"accept 10.0.0.0/8:1-100\nreject *:50-60\naccept *:*",
+	};
+	size_t i;
+	unsigned port;
+
+	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct exit_policy *p = pol(policies[i], true);
+
+		for (port = 1; port <= 65535; port += 7)
+			if (exit_policy_summary_allows_port(p, (uint16_t)port) &&
+			    !exit_policy_might_allow_port(p, (uint16_t)port))
+				fail_msg("policy %zu port %u: summary allows, BEGIN refuses",
+				    i, port);
+		exit_policy_free(p);
+	}
+}
+
+static void
+check_summarize(const char *policy, const char *want)
+{
+	struct exit_policy *p = pol(policy, true);
+	struct policy_summary ps;
+	struct buf b = BUF_INIT;
+	char *s;
+
+	exit_policy_summarize(p, &ps);
+	policy_summary_format(&ps, &b);
+	s = docfmt_take(&b, NULL);
+	if (strcmp(s, want) != 0)
+		fail_msg("policy \"%s\": summary \"%s\", want \"%s\"", policy, s, want);
+	free(s);
+	exit_policy_free(p);
+}
+
+/* The descriptor form agrees with the text and narrows what does not fit. */
+static void
+test_summarize_struct(void **state)
+{
+	struct exit_policy *p = exit_policy_new();
+	const uint8_t any[16] = { 0 };
+	struct policy_summary ps;
+	uint16_t port;
+	size_t i;
+
+	check_summarize("", "reject 1-65535");
+	check_summarize("accept 127.0.0.0/8:*\nreject *:*", "accept 1-65535");
+	check_summarize("accept *:80\naccept *:443", "accept 80,443");
+	check_summarize("reject *:25\naccept *:*", "reject 25");
+
+	/* 40 accepted ranges: the 8 narrowest go, no port is added. */
+	for (port = 1000; port < 1040; port++)
+		assert_int_equal(exit_policy_add(p, true, 0, any, 0, (uint16_t)(port * 10),
+		    (uint16_t)(port * 10 + (port < 1008 ? 0 : 2))), 0);
+	exit_policy_summarize(p, &ps);
+	assert_true(ps.ps_accept);
+	assert_int_equal(ps.ps_n, POLICY_SUMMARY_MAX_RANGES);
+	assert_false(policy_summary_allows(&ps, 10000));	/* narrow: dropped */
+	assert_true(policy_summary_allows(&ps, 10080));
+	for (i = 1; i <= 65535; i += 3)
+		if (policy_summary_allows(&ps, (uint16_t)i))
+			assert_true(exit_policy_summary_allows_port(p, (uint16_t)i));
+	exit_policy_free(p);
+
+	/* 40 rejected ports then accept all: the closest gaps are rejected too. */
+	p = exit_policy_new();
+	for (port = 0; port < 40; port++)
+		assert_int_equal(exit_policy_add(p, false, 0, any, 0,
+		    (uint16_t)(100 + port * (port < 10 ? 2 : 100)),
+		    (uint16_t)(100 + port * (port < 10 ? 2 : 100))), 0);
+	assert_int_equal(exit_policy_add(p, true, 0, any, 0, 1, 65535), 0);
+	exit_policy_summarize(p, &ps);
+	assert_false(ps.ps_accept);
+	assert_int_equal(ps.ps_n, POLICY_SUMMARY_MAX_RANGES);
+	assert_false(policy_summary_allows(&ps, 101));	/* a gap now rejected */
+	assert_true(policy_summary_allows(&ps, 80));
+	for (i = 1; i <= 65535; i++)
+		if (policy_summary_allows(&ps, (uint16_t)i))
+			assert_true(exit_policy_summary_allows_port(p, (uint16_t)i));
+	exit_policy_free(p);
 }
 
 static void
@@ -350,6 +473,9 @@ main(void)
 		cmocka_unit_test(test_reject_private),
 		cmocka_unit_test(test_might_allow),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_summary_internal),
+		cmocka_unit_test(test_summary_within_might),
+		cmocka_unit_test(test_summarize_struct),
 		cmocka_unit_test(test_summary_long),
 		cmocka_unit_test(test_limits),
 	};

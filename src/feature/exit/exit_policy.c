@@ -563,14 +563,52 @@ exit_policy_might_allow_port(const struct exit_policy *p, uint16_t port)
 	return false;
 }
 
-bool
-exit_policy_summary_allows_port(const struct exit_policy *p, uint16_t port)
+/* Does reject rule r (on the port in question) cover every address of a? */
+static bool
+reject_covers(const struct exit_policy_rule *r, const struct exit_policy_rule *a)
+{
+	if (r->r_family == 0)
+		return true;
+	return r->r_family == a->r_family && r->r_bits <= a->r_bits &&
+	    prefix_eq(a->r_addr, r->r_addr, r->r_bits);
+}
+
+/*
+ * Is some explicit internal accept on port still reachable, i.e. not
+ * preceded by a reject covering its whole network?  A name may resolve
+ * into that network (test networks serve from 127.0.0.1).
+ */
+static bool
+internal_accept_reachable(const struct exit_policy *p, uint16_t port)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->p_n; i++) {
+		const struct exit_policy_rule *a = &p->p_rules[i];
+
+		if (!a->r_accept || !a->r_internal ||
+		    port < a->r_port_lo || port > a->r_port_hi)
+			continue;
+		for (j = 0; j < i; j++) {
+			const struct exit_policy_rule *r = &p->p_rules[j];
+
+			if (!r->r_accept && port >= r->r_port_lo &&
+			    port <= r->r_port_hi && reject_covers(r, a))
+				break;
+		}
+		if (j == i)
+			return true;
+	}
+	return false;
+}
+
+/* Tor's public-address test: see exit_policy_summary_allows_port(). */
+static bool
+public_allows_port(const struct exit_policy *p, uint16_t port)
 {
 	uint64_t rejected = 0;
 	size_t i;
 
-	if (port == 0)
-		return false;
 	for (i = 0; i < p->p_n; i++) {
 		const struct exit_policy_rule *r = &p->p_rules[i];
 
@@ -589,6 +627,14 @@ exit_policy_summary_allows_port(const struct exit_policy *p, uint16_t port)
 			return false;
 	}
 	return false;
+}
+
+bool
+exit_policy_summary_allows_port(const struct exit_policy *p, uint16_t port)
+{
+	if (port == 0)
+		return false;
+	return public_allows_port(p, port) || internal_accept_reachable(p, port);
 }
 
 /* Sorted, unique port boundaries: every rule edge lo and hi + 1. */
@@ -687,6 +733,105 @@ exit_policy_summary(const struct exit_policy *p)
 		res[c] = '\0';
 	}
 	return res;
+}
+
+/* A growable list of port ranges, for exit_policy_summarize(). */
+struct port_ranges {
+	struct {
+		uint32_t lo, hi;
+	}	*r;
+	size_t	 n;
+};
+
+static void
+ranges_add(struct port_ranges *pr, uint32_t lo, uint32_t hi)
+{
+	pr->r[pr->n].lo = lo;
+	pr->r[pr->n].hi = hi;
+	pr->n++;
+}
+
+static void
+ranges_remove(struct port_ranges *pr, size_t i)
+{
+	memmove(&pr->r[i], &pr->r[i + 1], (pr->n - i - 1) * sizeof(pr->r[0]));
+	pr->n--;
+}
+
+/* Drop the narrowest accepted ranges until max remain: fewer ports, never more. */
+static void
+ranges_fit_accept(struct port_ranges *pr, size_t max)
+{
+	while (pr->n > max) {
+		size_t i, best = 0;
+
+		for (i = 1; i < pr->n; i++)
+			if (pr->r[i].hi - pr->r[i].lo < pr->r[best].hi - pr->r[best].lo)
+				best = i;
+		ranges_remove(pr, best);
+	}
+}
+
+/* Join the rejected ranges closest together until max remain: the gaps become rejected. */
+static void
+ranges_fit_reject(struct port_ranges *pr, size_t max)
+{
+	while (pr->n > max) {
+		size_t i, best = 0;
+
+		for (i = 1; i + 1 < pr->n; i++)
+			if (pr->r[i + 1].lo - pr->r[i].hi < pr->r[best + 1].lo - pr->r[best].hi)
+				best = i;
+		pr->r[best].hi = pr->r[best + 1].hi;
+		ranges_remove(pr, best + 1);
+	}
+}
+
+void
+exit_policy_summarize(const struct exit_policy *p, struct policy_summary *out)
+{
+	uint32_t *edges;
+	size_t nedges = summary_edges(p, &edges), i;
+	struct port_ranges acc, rej, *use;
+	int prev = -1;
+	uint32_t run_lo = 1;
+
+	acc.r = xcalloc(nedges, sizeof(*acc.r));
+	rej.r = xcalloc(nedges, sizeof(*rej.r));
+	acc.n = rej.n = 0;
+	for (i = 0; i + 1 < nedges; i++) {
+		int v = exit_policy_summary_allows_port(p, (uint16_t)edges[i]);
+
+		if (v == prev)
+			continue;
+		if (prev >= 0)
+			ranges_add(prev ? &acc : &rej, run_lo, edges[i] - 1);
+		prev = v;
+		run_lo = edges[i];
+	}
+	if (prev >= 0)
+		ranges_add(prev ? &acc : &rej, run_lo, 65535);
+	free(edges);
+
+	memset(out, 0, sizeof(*out));
+	if (acc.n == 0) {
+		policy_summary_reject_all(out);
+		goto done;
+	}
+	out->ps_accept = acc.n <= rej.n || rej.n == 0;
+	use = out->ps_accept ? &acc : &rej;
+	if (out->ps_accept)
+		ranges_fit_accept(use, POLICY_SUMMARY_MAX_RANGES);
+	else
+		ranges_fit_reject(use, POLICY_SUMMARY_MAX_RANGES);
+	for (i = 0; i < use->n; i++) {
+		out->ps_r[i].lo = (uint16_t)use->r[i].lo;
+		out->ps_r[i].hi = (uint16_t)use->r[i].hi;
+	}
+	out->ps_n = (uint16_t)use->n;
+ done:
+	free(acc.r);
+	free(rej.r);
 }
 
 bool

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/proto/docfmt.h"
 #include "lib/addr.h"
 #include "lib/util.h"
 
@@ -102,20 +103,33 @@ bool	exit_policy_allows(const struct exit_policy *p, const struct addr *a,
  */
 bool	exit_policy_might_allow_port(const struct exit_policy *p, uint16_t port);
 /*
- * True if the policy accepts port for most public IPv4 addresses (the
- * meaning of a port in the summary): accepts count only when they cover
- * all addresses; rejects count when they cover 2^25 or more public
- * addresses on the port (Tor's cut-off).
+ * The meaning of a port in the summary: might a stream to a host name on
+ * this port be accepted?  True if the policy accepts port for most public
+ * IPv4 addresses (Tor's test: accepts count only when they cover all
+ * addresses; rejects count when they cover 2^25 or more public addresses
+ * on the port), or if an explicit accept of an internal network
+ * (`accept 127.0.0.0/8:*`) covers port and no earlier reject covers that
+ * whole network: a test network's targets live there, and names such as
+ * localhost resolve there.  Narrow public accepts (`accept 8.0.0.0/8:80`)
+ * do not count, so clients do not pick an exit that would refuse most
+ * names.  Every port it allows also passes exit_policy_might_allow_port().
  */
 bool	exit_policy_summary_allows_port(const struct exit_policy *p, uint16_t port);
 /*
- * The port summary for descriptors and the consensus, as Tor's `p` line:
- * "accept 80,443,1000-2000" or "reject 25,119", whichever lists fewer
- * ranges ("reject 1-65535" if nothing is accepted).  Cut at a comma to
- * EXIT_POLICY_SUMMARY_MAX bytes.  Returns a malloc'd string.
+ * The port summary as Tor's `p` line text: "accept 80,443,1000-2000" or
+ * "reject 25,119", whichever lists fewer ranges ("reject 1-65535" if
+ * nothing is accepted).  Cut at a comma to EXIT_POLICY_SUMMARY_MAX bytes.
+ * Returns a malloc'd string.
  */
 char	*exit_policy_summary(const struct exit_policy *p);
-/* Is the policy a non-exit one (accepts no port for public addresses)? */
+/*
+ * The same summary as a struct for descriptors, which hold at most
+ * POLICY_SUMMARY_MAX_RANGES ranges.  A longer one is narrowed, never
+ * widened: the narrowest accepted ranges are dropped from an accept list,
+ * the smallest gaps between rejected ranges are rejected too.
+ */
+void	exit_policy_summarize(const struct exit_policy *p, struct policy_summary *out);
+/* Is the policy a non-exit one (its summary accepts no port)? */
 bool	exit_policy_is_reject_all(const struct exit_policy *p);
 
 #endif

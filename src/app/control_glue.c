@@ -1,10 +1,21 @@
 /*
- * control_glue.c: the control port's configuration and SIGNAL actions.
- * SHUTDOWN and RELOAD run exactly what SIGTERM and SIGHUP run; NEWNYM
- * reaches the client role.
+ * control_glue.c: the control port's configuration and SIGNAL actions,
+ * and the figures only the roles know.  SHUTDOWN and RELOAD run exactly
+ * what SIGTERM and SIGHUP run; NEWNYM reaches the client role.  The
+ * core's observers are pointed at the CIRC/STREAM/ORCONN events while
+ * the port runs.
+ *
+ * Network status (ns/all, tord/consensus/...): the client's fetched
+ * consensus when the directory fetcher provides one
+ * (glue_client_consensus), else the static relay list of the
+ * configuration as a consensus-shaped document.  Authority figures come
+ * from glue_dirauth_relays_listed / glue_dirauth_last_consensus.  These
+ * three pointers are the hooks for feature/client/dirfetch.h and
+ * feature/dir/dirauth.h: NULL leaves the key answering 551.
  */
 #include <config.h>	/* autoconf's; "config.h" would be app/config.h */
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +26,16 @@
 #include "core/or/stream.h"
 #include "feature/client/client.h"
 #include "feature/control/control.h"
+#include "feature/control/control_node.h"
+#include "feature/control/control_ns.h"
 #include "feature/control/control_or.h"
+#include "feature/exit/exit.h"
 #include "lib/log.h"
+
+/* Directory sources (see above); set when their modules are linked in. */
+static const struct netstatus *(*glue_client_consensus)(void);
+static size_t	(*glue_dirauth_relays_listed)(void);
+static int64_t	(*glue_dirauth_last_consensus)(void);
 
 static char	*cookie_path;
 static char	 fingerprint[FINGERPRINT_HEXLEN + 1];
@@ -52,11 +71,103 @@ control_signal(enum control_signal sig, void *arg)
 	}
 }
 
+/* The static list as a document, rebuilt when the list changes. */
+static struct netstatus		*static_ns;
+static const struct client_relay *static_ns_of;
+static size_t			 static_ns_n;
+
+static uint32_t
+static_flags(uint32_t f)
+{
+	static const struct { uint32_t from, to; } map[] = {
+		{ CLIENT_RELAY_GUARD, NSF_GUARD }, { CLIENT_RELAY_EXIT, NSF_EXIT },
+		{ CLIENT_RELAY_FAST, NSF_FAST }, { CLIENT_RELAY_STABLE, NSF_STABLE },
+		{ CLIENT_RELAY_RUNNING, NSF_RUNNING }, { CLIENT_RELAY_VALID, NSF_VALID },
+	};
+	uint32_t out = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(map); i++)
+		if (f & map[i].from)
+			out |= map[i].to;
+	return out;
+}
+
+static const struct netstatus *
+static_list_ns(void)
+{
+	const struct client_config *cc = client_config_get();
+	struct ns_entry *e;
+	size_t i;
+
+	if (cc == NULL || cc->cc_n_relays == 0)
+		return NULL;
+	if (static_ns != NULL && static_ns_of == cc->cc_relays && static_ns_n == cc->cc_n_relays)
+		return static_ns;
+	netstatus_free(static_ns);
+	e = xcalloc(cc->cc_n_relays, sizeof(*e));
+	for (i = 0; i < cc->cc_n_relays; i++) {
+		const struct client_relay *r = &cc->cc_relays[i];
+		const struct addr *a = &r->cr_info.ri_addr;
+
+		snprintf(e[i].e_nickname, sizeof(e[i].e_nickname), "%.*s", NICKNAME_MAX_LEN,
+		    r->cr_info.ri_nickname);
+		memcpy(e[i].e_id, r->cr_info.ri_id, sizeof(e[i].e_id));
+		memcpy(e[i].e_onion_key, r->cr_info.ri_onion_key, sizeof(e[i].e_onion_key));
+		if (addr_family(a) == AF_INET) {
+			e[i].e_ipv4 = ntohl(a->a_u.sin.sin_addr.s_addr);
+		} else if (addr_family(a) == AF_INET6) {
+			e[i].e_has_ipv6 = true;
+			memcpy(e[i].e_ipv6, &a->a_u.sin6.sin6_addr, 16);
+			e[i].e_ipv6_port = addr_port(a);
+		}
+		e[i].e_or_port = addr_port(a);
+		e[i].e_flags = static_flags(r->cr_flags);
+		if (r->cr_has_policy)
+			e[i].e_policy = r->cr_policy;
+		else if (policy_summary_parse((r->cr_flags & CLIENT_RELAY_EXIT) ?
+		    "accept 1-65535" : "reject 1-65535", &e[i].e_policy) < 0)
+			policy_summary_reject_all(&e[i].e_policy);
+	}
+	static_ns = control_ns_from_entries(e, cc->cc_n_relays, util_wall_sec());
+	free(e);
+	static_ns_of = cc->cc_relays;
+	static_ns_n = cc->cc_n_relays;
+	return static_ns;
+}
+
+static bool
+glue_ns_view(struct control_ns_view *v)
+{
+	if (node_role != ROLE_CLIENT)
+		return false;
+	if (glue_client_consensus != NULL && (v->nv_ns = glue_client_consensus()) != NULL) {
+		v->nv_source = "consensus";
+		return true;
+	}
+	v->nv_ns = static_list_ns();
+	v->nv_source = "static list";
+	return v->nv_ns != NULL;
+}
+
+static void
+glue_exit_figures(struct control_exit_figures *f)
+{
+	const struct exit_stats *s = exit_get_stats();
+
+	if (s == NULL)
+		return;
+	f->ef_begin = s->es_begin;
+	f->ef_opened = s->es_opened;
+	f->ef_refused_policy = s->es_refused_policy;
+}
+
 int
 app_control_start(const struct tord_config *cfg, const struct node_keys *keys,
     void (*shutdown_cb)(void), void (*reload_cb)(void))
 {
 	struct control_options co;
+	struct control_node_sources ns_src;
 	const char *why = NULL;
 	int sig;
 
@@ -88,6 +199,19 @@ app_control_start(const struct tord_config *cfg, const struct node_keys *keys,
 	if (control_start(&co) < 0)
 		return -1;
 	control_or_register();
+	control_or_hooks_install(true);
+	memset(&ns_src, 0, sizeof(ns_src));
+	ns_src.cn_role = config_role_name(cfg->role);
+	ns_src.cn_is_relay = cfg->role == ROLE_RELAY || cfg->role == ROLE_EXIT;
+	if (cfg->role == ROLE_EXIT)
+		ns_src.cn_exit_figures = glue_exit_figures;
+	if (cfg->role == ROLE_AUTHORITY) {
+		ns_src.cn_auth_relays_listed = glue_dirauth_relays_listed;
+		ns_src.cn_auth_last_consensus = glue_dirauth_last_consensus;
+	}
+	control_node_register(&ns_src);
+	control_ns_set_source(glue_ns_view);
+	control_ns_register();
 	started = true;
 	return 0;
 }
@@ -95,9 +219,15 @@ app_control_start(const struct tord_config *cfg, const struct node_keys *keys,
 void
 app_control_stop(void)
 {
-	if (started)
+	if (started) {
+		control_or_hooks_install(false);
+		control_ns_set_source(NULL);
 		control_stop();
+	}
 	started = false;
+	netstatus_free(static_ns);
+	static_ns_of = NULL;
+	static_ns_n = 0;
 	free(cookie_path);
 	cookie_path = NULL;
 }

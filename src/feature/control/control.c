@@ -33,12 +33,15 @@
 #include "feature/control/control.h"
 #include "feature/control/control_auth.h"
 #include "feature/control/control_int.h"
+#include "feature/control/control_node.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
 
 #define CONTROL_IN_MAX		(2 * CTL_LINE_MAX)
 #define CONTROL_FAILS_FREE	3	/* failures before the lockout starts */
 #define CONTROL_LOCKOUT_MAX	60.0
+/* Seconds a connection may stay unauthenticated (slots are few). */
+#define CONTROL_AUTH_TIMEOUT	30.0
 
 struct control_conn {
 	struct conn		 cc_conn;	/* first: container_of */
@@ -252,6 +255,7 @@ cmd_authenticate(struct control_conn *cc, const struct ctl_args *a, const char *
 	}
 	if (ctl.opt.co_auth == CONTROL_AUTHCFG_NONE) {
 		cc->cc_authed = true;
+		conn_set_deadline(&cc->cc_conn, 0);
 		control_reply(cc, 250, ' ', "OK");
 		return;
 	}
@@ -273,6 +277,7 @@ cmd_authenticate(struct control_conn *cc, const struct ctl_args *a, const char *
 		return;
 	}
 	cc->cc_authed = true;
+	conn_set_deadline(&cc->cc_conn, 0);
 	ctl.fails = 0;
 	log_info(LD_CTL, "control conn=%llu authenticated", (unsigned long long)cc->cc_conn.c_id);
 	control_reply(cc, 250, ' ', "OK");
@@ -531,9 +536,27 @@ control_free(struct conn *c)
 	free(cc);
 }
 
+/*
+ * Only the authentication deadline is set on control conns: an
+ * unauthenticated connection (idle, or trickling empty lines) must not
+ * hold one of the few slots and lock the operator out.
+ */
+static void
+control_timeout(struct conn *c)
+{
+	struct control_conn *cc = container_of(c, struct control_conn, cc_conn);
+
+	if (cc->cc_authed)
+		return;
+	log_rl(&control_rl, LL_INFO, LD_CTL, "control conn=%llu not authenticated in %.0f s: closing",
+	    (unsigned long long)c->c_id, CONTROL_AUTH_TIMEOUT);
+	control_fail_close(cc, "authentication timeout");
+}
+
 static const struct conn_ops control_conn_ops = {
 	.name = "control",
 	.process_inbuf = control_process_inbuf,
+	.timeout = control_timeout,
 	.closed = control_closed,
 	.free = control_free,
 };
@@ -573,6 +596,7 @@ control_accept(struct listener *l, int fd, const struct addr *peer, void *arg)
 	cc = xcalloc(1, sizeof(*cc));
 	conn_init(&cc->cc_conn, &control_conn_ops, fd);
 	cc->cc_conn.c_in_max = CONTROL_IN_MAX;
+	conn_set_deadline(&cc->cc_conn, CONTROL_AUTH_TIMEOUT);
 	TAILQ_INSERT_TAIL(&ctl.conns, cc, cc_entry);
 	ctl.n_conns++;
 	if (ctl.n_conns > (ctl.opt.co_max_clients ? ctl.opt.co_max_clients :
@@ -644,6 +668,7 @@ control_bw_tick(struct ml_timer *t)
 	    (unsigned long long)(r - ctl.bw_last_read), (unsigned long long)(w - ctl.bw_last_written));
 	ctl.bw_last_read = r;
 	ctl.bw_last_written = w;
+	control_node_tick();
 }
 
 void

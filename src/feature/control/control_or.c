@@ -163,39 +163,69 @@ control_or_register(void)
 	    "1 if a general-purpose circuit is built");
 }
 
+/*
+ * " REASON=WORD" from a reason name or phrase ("exitpolicy", "closed by
+ * peer"): upper case, anything but letters and digits becomes '_', so the
+ * event stays one line of words whatever the core said.  Empty if NULL.
+ */
+static const char *
+reason_kw(const char *reason, char *buf, size_t len)
+{
+	size_t i, off;
+
+	if (reason == NULL || *reason == '\0' || len < 10)
+		return "";
+	off = (size_t)snprintf(buf, len, " REASON=");
+	for (i = 0; reason[i] != '\0' && off + 1 < len; i++) {
+		unsigned char ch = (unsigned char)reason[i];
+
+		buf[off++] = (char)((ch >= 'a' && ch <= 'z') ? ch - 'a' + 'A' :
+		    ((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) ? ch : '_');
+	}
+	buf[off] = '\0';
+	return buf;
+}
+
 void
 control_event_circuit(const struct circuit *c, const char *status, const char *reason)
 {
-	char *l;
+	char rb[64], *l;
 
 	if (!c->c_origin || !control_event_wanted(CONTROL_EV_CIRC))
 		return;
 	l = circ_line(c, status);
-	control_event_emit(CONTROL_EV_CIRC, "%s%s%s", l, reason ? " REASON=" : "",
-	    reason ? reason : "");
+	control_event_emit(CONTROL_EV_CIRC, "%s%s", l, reason_kw(reason, rb, sizeof(rb)));
 	free(l);
 }
 
 void
 control_event_stream(const struct stream *s, const char *status, const char *reason)
 {
-	char *l;
+	char rb[64], *l;
 
 	if (s->s_at_exit || !control_event_wanted(CONTROL_EV_STREAM))
 		return;
 	l = stream_line(s, status);
-	control_event_emit(CONTROL_EV_STREAM, "%s%s%s", l, reason ? " REASON=" : "",
-	    reason ? reason : "");
+	control_event_emit(CONTROL_EV_STREAM, "%s%s", l, reason_kw(reason, rb, sizeof(rb)));
 	free(l);
 }
 
 void
 control_event_orconn(const struct link *l, const char *status, const char *reason)
 {
-	char desc[FINGERPRINT_HEXLEN + 64];
+	char desc[FINGERPRINT_HEXLEN + 64], rb[64];
 
-	if (!control_event_wanted(CONTROL_EV_ORCONN))
+	/* A relay's links from clients say nothing useful and tell who connects. */
+	if ((!l->l_peer_is_relay && !l->l_initiator) || !control_event_wanted(CONTROL_EV_ORCONN))
 		return;
-	control_event_emit(CONTROL_EV_ORCONN, "%s %s%s%s", link_peer_desc(l, desc, sizeof(desc)),
-	    status, reason ? " REASON=" : "", reason ? reason : "");
+	control_event_emit(CONTROL_EV_ORCONN, "%s %s%s", link_peer_desc(l, desc, sizeof(desc)),
+	    status, reason_kw(reason, rb, sizeof(rb)));
+}
+
+void
+control_or_hooks_install(bool on)
+{
+	circuit_event_hook = on ? control_event_circuit : NULL;
+	stream_event_hook = on ? control_event_stream : NULL;
+	link_event_hook = on ? control_event_orconn : NULL;
 }

@@ -230,33 +230,72 @@ conn_resume_reading(struct conn *c)
 	conn_update_reading(c);
 }
 
+/* Run the timer in `in` seconds (< 0: no inactivity check), or at the deadline if sooner. */
+static void
+conn_timer_rearm(struct conn *c, double in)
+{
+	double now = mainloop_now();
+
+	if (conn_is_marked(c)) {
+		ml_timer_stop(&c->c_timer);
+		return;
+	}
+	if (c->c_deadline > 0 && (in < 0 || c->c_deadline - now < in))
+		in = MAX(c->c_deadline - now, 0.) + 0.001;
+	if (in < 0)
+		ml_timer_stop(&c->c_timer);
+	else
+		ml_timer_start(&c->c_timer, in, 0.);
+}
+
 void
 conn_set_timeout(struct conn *c, double seconds)
 {
 	c->c_timeout = seconds;
-	if (seconds > 0 && !conn_is_marked(c))
-		ml_timer_start(&c->c_timer, seconds, 0.);
-	else
-		ml_timer_stop(&c->c_timer);
+	conn_timer_rearm(c, seconds > 0 ? seconds : -1.);
+}
+
+void
+conn_set_deadline(struct conn *c, double seconds)
+{
+	c->c_deadline = seconds > 0 ? mainloop_now() + seconds : 0;
+	conn_timer_rearm(c, -1.);
+	/* The inactivity check, if any, still needs its timer. */
+	if (c->c_timeout > 0 && !conn_is_marked(c)) {
+		double left = c->c_timeout - (mainloop_now() - c->c_last_active);
+
+		conn_timer_rearm(c, MAX(left, 0.) + 0.001);
+	}
 }
 
 static void
 conn_timer_cb(struct ml_timer *t)
 {
 	struct conn *c = container_of(t, struct conn, c_timer);
-	double idle = mainloop_now() - c->c_last_active;
+	double now = mainloop_now(), idle = now - c->c_last_active;
 
-	if (c->c_timeout <= 0 || conn_is_marked(c))
+	bool by_deadline = false;
+
+	if (conn_is_marked(c))
 		return;
-	/* Activity restarts the clock lazily: no timer work per I/O. */
-	if (idle < c->c_timeout) {
-		ml_timer_start(&c->c_timer, c->c_timeout - idle + 0.001, 0.);
+	if (c->c_deadline > 0 && now >= c->c_deadline) {
+		c->c_deadline = 0;	/* once: the owner decides what follows */
+		by_deadline = true;
+	} else if (c->c_timeout > 0 && idle < c->c_timeout) {
+		/* Activity restarts the clock lazily: no timer work per I/O. */
+		conn_timer_rearm(c, c->c_timeout - idle + 0.001);
+		return;
+	} else if (c->c_timeout <= 0) {
+		conn_timer_rearm(c, -1.);
 		return;
 	}
 	if (c->c_ops->timeout)
 		c->c_ops->timeout(c);
 	else
 		conn_mark_for_close(c, "timeout");
+	/* A deadline the owner survived leaves the inactivity check running. */
+	if (by_deadline && c->c_timeout > 0 && !ml_timer_active(&c->c_timer))
+		conn_timer_rearm(c, MAX(c->c_timeout - (now - c->c_last_active), 0.) + 0.001);
 }
 
 /*

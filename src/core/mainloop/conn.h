@@ -59,6 +59,7 @@ struct conn {
 	struct ml_io		 c_wio;
 	struct ml_timer		 c_timer;
 	double			 c_timeout;	/* seconds of inactivity, 0 = none */
+	double			 c_deadline;	/* loop time ops->timeout fires regardless, 0 = none */
 	double			 c_last_active;
 	struct ml_deferred	 c_flush_d;
 	struct ml_deferred	 c_close_d;
@@ -139,6 +140,12 @@ void	conn_update_reading(struct conn *c);
 void	conn_shutdown_write(struct conn *c);
 /* Inactivity timeout in seconds (0 turns it off); ops->timeout fires. */
 void	conn_set_timeout(struct conn *c, double seconds);
+/*
+ * Deadline: ops->timeout fires once, seconds from now, however busy the
+ * peer is (0 turns it off).  Handshakes use it so that a peer trickling
+ * a byte now and then (slow loris) cannot keep one open for ever.
+ */
+void	conn_set_deadline(struct conn *c, double seconds);
 
 /*
  * Stop all I/O and schedule the close.  reason is a static string for

@@ -135,6 +135,8 @@ link_register(struct link *l)
 	l->l_conn.c_lowat = 128 * 1024;
 	TAILQ_INSERT_TAIL(&links, l, l_entry);
 	conn_set_timeout(&l->l_conn, LINK_HANDSHAKE_TIMEOUT);
+	/* Also absolute: trickled bytes or VPADDING must not keep it half open. */
+	conn_set_deadline(&l->l_conn, LINK_HANDSHAKE_TIMEOUT);
 }
 
 struct link *
@@ -253,6 +255,7 @@ link_became_open(struct link *l)
 	char desc[128], ip[ADDR_STRLEN];
 
 	l->l_state = LINK_ST_OPEN;
+	conn_set_deadline(&l->l_conn, 0);
 	conn_set_timeout(&l->l_conn, LINK_IDLE_TIMEOUT);
 	if (link_event_hook != NULL)
 		link_event_hook(l, "CONNECTED", NULL);

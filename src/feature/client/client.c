@@ -331,6 +331,9 @@ client_ap_init(struct client_ap *ap, int fd, const struct addr *peer,
 	stream_init_client(&ap->ap_stream, fd, handshake_ops, &client_edge_ops);
 	conn_set_timeout(&ap->ap_stream.s_conn, client_cfg.cc_handshake_timeout > 0 ?
 	    client_cfg.cc_handshake_timeout : 30);
+	/* The same bound from the start, however slowly the bytes trickle in. */
+	conn_set_deadline(&ap->ap_stream.s_conn, client_cfg.cc_handshake_timeout > 0 ?
+	    client_cfg.cc_handshake_timeout : 30);
 }
 
 void
@@ -360,6 +363,7 @@ client_ap_submit(struct client_ap *ap, uint8_t cmd, const char *host, uint16_t p
 	ap->ap_isolation = client_isolation_key(&iso);
 	/* The handshake is over: its inactivity timeout gives way to ours. */
 	conn_set_timeout(&ap->ap_stream.s_conn, 0);
+	conn_set_deadline(&ap->ap_stream.s_conn, 0);
 	ap->ap_deadline = mainloop_now() + client_cfg.cc_socks_timeout;
 	client_counters.cs_streams_requested++;
 	if (cmd == RELAY_RESOLVE) {

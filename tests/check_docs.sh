@@ -4,6 +4,8 @@
 #    (to update it after changing src/app/config_options.def:
 #     tests/check_docs.sh --update, with top_srcdir/top_builddir set);
 #  - every option of the table has its own entry in tord.ini(5);
+#  - every command-line option in `tord --help` is described in tord(8)
+#    (torctl's commands against torctl(1): tests/control_man.sh);
 #  - every page in man/ is clean under `mandoc -Tlint -W warning` (style
 #    notes are left out: they flag cross-references to pages that are
 #    not installed on the build host).
@@ -29,7 +31,7 @@ fi
 
 pages=$(ls "$s"/man/*.[1-9] "$s"/man/*.[1-9].in 2>/dev/null || true)
 keys=$(sed -n 's/^\.It Cm \([a-z_]*\) Ar .*/\1/p' "$tmp.gen")
-n=$(( 2 + $(echo "$pages" | grep -c .) ))
+n=$(( 3 + $(echo "$pages" | grep -c .) ))
 echo "1..$n"
 
 sed -n "/$begin/,/$end/p" "$page" | sed '1d;$d' >"$tmp.man"
@@ -50,7 +52,19 @@ else
 	echo "not ok 2 - options missing from tord.ini.5:${missing:- (no options found)}"
 fi
 
-i=2
+flags=$("$tord" --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
+missing=""
+for f in $flags; do
+	# tord.8 writes a long option as ".Fl \-name".
+	grep -q "Fl \\\\-${f#--}\\>" "$s/man/tord.8" || missing="$missing $f"
+done
+if [ -z "$missing" ] && [ -n "$flags" ]; then
+	echo "ok 3 - all $(echo "$flags" | wc -l) command-line options of tord --help are in tord.8"
+else
+	echo "not ok 3 - options of tord --help missing from tord.8:${missing:- (none found in --help)}"
+fi
+
+i=3
 for p in $pages; do
 	i=$((i + 1))
 	if [ -z "${MANDOC:-}" ] && ! command -v mandoc >/dev/null 2>&1; then

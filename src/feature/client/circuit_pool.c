@@ -25,8 +25,8 @@
 
 #include "core/or/circuit.h"
 #include "core/or/reasons.h"
+#include "feature/client/bootstrap.h"
 #include "feature/client/circuit_pool.h"
-#include "feature/control/control.h"
 #include "feature/client/client.h"
 #include "feature/client/client_policy.h"
 #include "lib/log.h"
@@ -74,6 +74,8 @@ static bool	static_exit_policy(const uint8_t id[IDENTITY_LEN], struct policy_sum
 
 client_pick_path_fn	client_pick_path = static_pick_path;
 client_exit_policy_fn	client_exit_policy = static_exit_policy;
+client_circuit_result_fn client_circuit_result;
+client_path_pending_fn	client_path_pending;
 
 /* ---- Defaults over the static relay list. */
 
@@ -245,6 +247,7 @@ pool_launch(uint16_t port, const char *key)
 	c->c_port_hint = port;
 	TAILQ_INSERT_TAIL(&pool_circs, pc, pc_entry);
 	pool_stats.ps_launched++;
+	client_bootstrap(BOOTSTRAP_CIRCUIT, "circuit_create", "building the first circuit");
 	log_info(LD_CIRC, "circ=%u launched (%s)", c->c_gid,
 	    key != NULL ? "on demand" : "preemptive");
 	return LAUNCH_OK;
@@ -301,8 +304,12 @@ service_one(struct pool_waiter *w)
 	}
 	/*
 	 * No relays yet, or the first link could not even start: count it
-	 * as a failed build and try again on the next tick.
+	 * as a failed build and try again on the next tick.  While the
+	 * directory is still bootstrapping, wait instead (the request's own
+	 * timeout bounds it).
 	 */
+	if (res == LAUNCH_NO_PATH && client_path_pending != NULL && client_path_pending())
+		return false;
 	w->w_build_failures++;
 	return false;
 }
@@ -434,11 +441,10 @@ pool_built(struct circuit *c)
 	}
 	pool_stats.ps_built++;
 	log_info(LD_CIRC, "circ=%u built", c->c_gid);
-	if (pool_stats.ps_built == 1) {
-		/* Users and scripts/testnet wait for this line. */
-		log_notice(LD_CIRC, "bootstrapped 100%%: a circuit is established");
-		control_set_bootstrap(100, "done", "Done");
-	}
+	if (client_circuit_result != NULL)
+		client_circuit_result(c, true);
+	/* Users and scripts/testnet wait for this line (logged once). */
+	client_bootstrap(BOOTSTRAP_DONE, "done", "a circuit is established");
 	pool_schedule();
 }
 
@@ -455,6 +461,8 @@ pool_failed(struct circuit *c, const char *why)
 	}
 	pool_stats.ps_failed++;
 	log_info(LD_CIRC, "circ=%u failed: %s", c->c_gid, why);
+	if (client_circuit_result != NULL)
+		client_circuit_result(c, false);
 	if (c->c_n_built == 0 && client_guards_listed(&pool_guards, c->c_hops[0].h_relay.ri_id)) {
 		/* The guard itself did not answer: use the next one for a while. */
 		client_guards_failed(&pool_guards, c->c_hops[0].h_relay.ri_id, mainloop_now(),

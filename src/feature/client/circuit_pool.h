@@ -40,6 +40,20 @@ extern client_pick_path_fn client_pick_path;
 typedef bool (*client_exit_policy_fn)(const uint8_t id[IDENTITY_LEN],
     struct policy_summary *out);
 extern client_exit_policy_fn client_exit_policy;
+/*
+ * Told of every pool circuit that built (built) or failed while
+ * building, with the first hop and how many hops were done, so the
+ * directory code can judge its guard.  NULL: nobody listens.
+ */
+typedef void (*client_circuit_result_fn)(const struct circuit *c, bool built);
+extern client_circuit_result_fn client_circuit_result;
+/*
+ * Whether paths are expected soon (the directory is still
+ * bootstrapping): while true, "no path" does not count against a
+ * waiting request, which then waits up to its own timeout.  NULL: false.
+ */
+typedef bool (*client_path_pending_fn)(void);
+extern client_path_pending_fn client_path_pending;
 
 struct pool_waiter;
 TAILQ_HEAD(pool_waiter_list, pool_waiter);

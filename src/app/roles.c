@@ -15,11 +15,11 @@
 #include "lib/log.h"
 #include "core/or/circuit.h"
 #include "core/or/link.h"
-#include "feature/client/bootstrap.h"
 #include "feature/client/client.h"
-#include "feature/client/dirfetch.h"
 #include "feature/exit/exit.h"
 #include "feature/exit/exit_policy.h"
+#include "feature/relay/onionkey.h"
+#include "feature/relay/publish.h"
 #include "feature/relay/relay.h"
 #include "app/roles.h"
 
@@ -90,13 +90,102 @@ relay_config_from(const struct tord_config *cfg, struct relay_config *rc)
 #endif
 }
 
+static struct exit_policy *exit_policy_from(const struct tord_config *cfg);
+
+/* What the descriptor says, from the config (nothing points into cfg). */
+static void
+publish_config_from(const struct tord_config *cfg, struct publish_config *pc)
+{
+	size_t i;
+
+	memset(pc, 0, sizeof(*pc));
+	snprintf(pc->pc_nickname, sizeof(pc->pc_nickname), "%s",
+	    cfg->nickname ? cfg->nickname : "");
+	pc->pc_address = cfg->advertised_address.a_len != 0 ? cfg->advertised_address :
+	    cfg->or_listen;
+	pc->pc_bw_avg = cfg->bandwidth;
+	pc->pc_bw_burst = cfg->bandwidth;	/* no separate burst: tord does not shape */
+	for (i = 0; i < cfg->family.n && pc->pc_n_family < DIR_MAX_FAMILY; i++)
+		memcpy(pc->pc_family[pc->pc_n_family++], cfg->family.v.fp[i].id, IDENTITY_LEN);
+	if (cfg->family.n > DIR_MAX_FAMILY)
+		log_warn(LD_CONFIG, "[relay] family: %zu fingerprints, only the first %d "
+		    "are published", cfg->family.n, DIR_MAX_FAMILY);
+	if (cfg->role == ROLE_EXIT) {
+		struct exit_policy *p = exit_policy_from(cfg);
+
+		exit_policy_summarize(p, &pc->pc_policy);
+		exit_policy_free(p);
+		pc->pc_is_exit = policy_summary_allows_any(&pc->pc_policy);
+	} else {
+		policy_summary_reject_all(&pc->pc_policy);
+	}
+	pc->pc_interval = (double)cfg->descriptor_interval / 1000.0;
+	for (i = 0; i < cfg->authorities.n && pc->pc_n_auth < PUBLISH_MAX_AUTHORITIES; i++) {
+		const struct config_authority *a = &cfg->authorities.v.authority[i];
+		struct publish_authority *pa = &pc->pc_auth[pc->pc_n_auth++];
+
+		snprintf(pa->pa_nickname, sizeof(pa->pa_nickname), "%s", a->nickname);
+		pa->pa_addr = a->addr;
+		memcpy(pa->pa_id, a->id, IDENTITY_LEN);
+	}
+	if (cfg->authorities.n > PUBLISH_MAX_AUTHORITIES)
+		log_warn(LD_CONFIG, "[authorities]: %zu authorities, publishing to the "
+		    "first %d only", cfg->authorities.n, PUBLISH_MAX_AUTHORITIES);
+}
+
+static void
+relay_onion_key_rotated(void)
+{
+	publish_descriptor_changed("onion key rotated");
+}
+
+/* Rotation first: the first upload must carry a current onion key. */
+static int
+relay_publish_start(const struct tord_config *cfg, struct node_keys *keys)
+{
+	struct publish_config pc;
+
+	onionkey_start(keys, cfg->data_directory, cfg->onion_key_rotation,
+	    cfg->onion_key_grace, relay_onion_key_rotated);
+	publish_config_from(cfg, &pc);
+	if (publish_start(&pc, keys) < 0) {
+		onionkey_stop();
+		return -1;
+	}
+	return 0;
+}
+
+static void
+relay_publish_reload(const struct tord_config *cfg)
+{
+	struct publish_config pc;
+
+	onionkey_reconfigure(cfg->onion_key_rotation, cfg->onion_key_grace);
+	publish_config_from(cfg, &pc);
+	publish_reconfigure(&pc);
+}
+
+static void
+relay_publish_stop(void)
+{
+	publish_stop();
+	onionkey_stop();
+}
+
 static int
 relay_role_start(const struct tord_config *cfg, struct node_keys *keys)
 {
 	struct relay_config rc;
 
 	relay_config_from(cfg, &rc);
-	return relay_start(&rc, keys);
+	if (relay_start(&rc, keys) < 0)
+		return -1;
+	/* An exit publishes once its exit half is up (exit_role_start). */
+	if (cfg->role == ROLE_RELAY && relay_publish_start(cfg, keys) < 0) {
+		relay_stop();
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -106,12 +195,14 @@ relay_role_reload(const struct tord_config *old, const struct tord_config *new_)
 
 	relay_config_from(new_, &rc);
 	relay_reconfigure(&rc);
+	relay_publish_reload(new_);
 	return 0;
 }
 
 static void
 relay_role_stop(void)
 {
+	relay_publish_stop();
 	relay_stop();
 	link_shutdown();
 }
@@ -155,6 +246,14 @@ exit_role_start(const struct tord_config *cfg, struct node_keys *keys)
 	or_options.oo_is_exit = true;
 	rc = exit_init(&ec);
 	exit_policy_free(p);
+	if (rc == 0 && relay_publish_start(cfg, keys) < 0) {
+		exit_shutdown();
+		rc = -1;
+	}
+	if (rc < 0) {
+		or_options.oo_is_exit = false;
+		relay_stop();
+	}
 	return rc;
 }
 
@@ -163,9 +262,9 @@ exit_role_reload(const struct tord_config *old, const struct tord_config *new_)
 {
 	struct exit_policy *p = exit_policy_from(new_);
 
-	relay_role_reload(old, new_);
 	exit_set_policy(p, new_->reject_private);
 	exit_policy_free(p);
+	relay_role_reload(old, new_);	/* republishes if the summary changed */
 	return 0;
 }
 
@@ -243,60 +342,16 @@ client_config_from(const struct tord_config *cfg)
 	client_cfg.cc_n_relays = cfg->static_relays.n;
 }
 
-/*
- * The directory: paths come from a verified consensus fetched from the
- * [authorities], unless the static relay list (a test aid) is set.
- */
-static int
-client_dir_start(const struct tord_config *cfg)
-{
-	struct dirfetch_authority *auths;
-	struct dirfetch_config dc;
-	size_t i;
-	int rc;
-
-	if (cfg->static_relays.n > 0) {
-		log_notice(LD_DIR, "using the %zu relays of the static list ([client] relay, "
-		    "a test aid); the directory is not consulted", cfg->static_relays.n);
-		return 0;
-	}
-	auths = xcalloc(cfg->authorities.n ? cfg->authorities.n : 1, sizeof(*auths));
-	for (i = 0; i < cfg->authorities.n; i++) {
-		const struct config_authority *a = &cfg->authorities.v.authority[i];
-
-		snprintf(auths[i].da_nickname, sizeof(auths[i].da_nickname), "%s", a->nickname);
-		auths[i].da_addr = a->addr;
-		memcpy(auths[i].da_id, a->id, sizeof(auths[i].da_id));
-	}
-	memset(&dc, 0, sizeof(dc));
-	dc.df_data_dir = cfg->data_directory;
-	dc.df_auths = auths;
-	dc.df_n_auths = cfg->authorities.n;
-	dc.df_enforce_subnets = cfg->enforce_distinct_subnets;
-	dc.df_timeout = (double)cfg->directory_timeout / 1000.0;
-	rc = dirfetch_start(&dc);
-	free(auths);
-	return rc;
-}
-
 static int
 client_role_start(const struct tord_config *cfg, struct node_keys *keys)
 {
-	client_bootstrap_reset();
 	client_config_from(cfg);
-	if (client_start(&client_cfg) < 0)
-		return -1;
-	if (client_dir_start(cfg) < 0) {
-		client_shutdown();
-		return -1;
-	}
-	return 0;
+	return client_start(&client_cfg);
 }
 
 static void
 client_role_stop(void)
 {
-	dirfetch_stop();
 	client_shutdown();
 	link_shutdown();
 	client_role_free_config();

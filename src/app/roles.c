@@ -15,7 +15,9 @@
 #include "lib/log.h"
 #include "core/or/circuit.h"
 #include "core/or/link.h"
+#include "feature/client/bootstrap.h"
 #include "feature/client/client.h"
+#include "feature/client/dirfetch.h"
 #include "feature/exit/exit.h"
 #include "feature/exit/exit_policy.h"
 #include "feature/relay/onionkey.h"
@@ -342,16 +344,60 @@ client_config_from(const struct tord_config *cfg)
 	client_cfg.cc_n_relays = cfg->static_relays.n;
 }
 
+/*
+ * The directory: paths come from a verified consensus fetched from the
+ * [authorities], unless the static relay list (a test aid) is set.
+ */
+static int
+client_dir_start(const struct tord_config *cfg)
+{
+	struct dirfetch_authority *auths;
+	struct dirfetch_config dc;
+	size_t i;
+	int rc;
+
+	if (cfg->static_relays.n > 0) {
+		log_notice(LD_DIR, "using the %zu relays of the static list ([client] relay, "
+		    "a test aid); the directory is not consulted", cfg->static_relays.n);
+		return 0;
+	}
+	auths = xcalloc(cfg->authorities.n ? cfg->authorities.n : 1, sizeof(*auths));
+	for (i = 0; i < cfg->authorities.n; i++) {
+		const struct config_authority *a = &cfg->authorities.v.authority[i];
+
+		snprintf(auths[i].da_nickname, sizeof(auths[i].da_nickname), "%s", a->nickname);
+		auths[i].da_addr = a->addr;
+		memcpy(auths[i].da_id, a->id, sizeof(auths[i].da_id));
+	}
+	memset(&dc, 0, sizeof(dc));
+	dc.df_data_dir = cfg->data_directory;
+	dc.df_auths = auths;
+	dc.df_n_auths = cfg->authorities.n;
+	dc.df_enforce_subnets = cfg->enforce_distinct_subnets;
+	dc.df_timeout = (double)cfg->directory_timeout / 1000.0;
+	rc = dirfetch_start(&dc);
+	free(auths);
+	return rc;
+}
+
 static int
 client_role_start(const struct tord_config *cfg, struct node_keys *keys)
 {
+	client_bootstrap_reset();
 	client_config_from(cfg);
-	return client_start(&client_cfg);
+	if (client_start(&client_cfg) < 0)
+		return -1;
+	if (client_dir_start(cfg) < 0) {
+		client_shutdown();
+		return -1;
+	}
+	return 0;
 }
 
 static void
 client_role_stop(void)
 {
+	dirfetch_stop();
 	client_shutdown();
 	link_shutdown();
 	client_role_free_config();

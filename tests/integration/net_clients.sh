@@ -53,7 +53,7 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 wait_file() { local i; for i in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 
-echo "1..18"
+echo "1..19"
 "$PY" "$top_srcdir/tests/integration/testdns.py" --bind $DNS_IP --port $DNS_PORT --zone $ZONE \
     --answer $WEB_IP --log "$T/dns.log" --ready "$T/dns.ready" 2>"$T/dns.err" &
 pids="$pids $!"
@@ -147,6 +147,20 @@ else
 	done
 fi
 
+# ---- torsocks: it refuses loopback targets (so it cannot fetch from this
+# test network), but it resolves names through the SOCKS port (Tor's RESOLVE
+# extension), which the exit answers.
+if command -v torsocks >/dev/null; then
+	printf 'TorAddress 127.0.0.1\nTorPort %s\n' "$TESTNET_SOCKS_PORT" >"$T/torsocks.conf"
+	r=$(TORSOCKS_CONF_FILE=$T/torsocks.conf timeout 60 torsocks "$PY" -c \
+	    "import socket; print(socket.gethostbyname('ts.$ZONE'))" 2>"$T/torsocks.err")
+	ts_ok() { [ "$r" = "$WEB_IP" ] && grep -q "^ts.$ZONE 1 " "$T/dns.log" ||
+	    { echo "# torsocks gave '$r': $(head -n 3 "$T/torsocks.err")"; return 1; }; }
+	check "torsocks: gethostbyname(ts.$ZONE) is answered by the exit ($r)" ts_ok
+else
+	skip "torsocks resolves through the exit" "torsocks not installed"
+fi
+
 # ---- headless Chromium
 curl -s --max-time 60 --socks5-hostname "$SOCKS" "http://raw.$ZONE:$P/" >"$T/raw.html"
 raw_has_no_marker() { grep -q 'getElementById' "$T/raw.html" && ! grep -q 'rendered-by-js' "$T/raw.html"; }
@@ -154,12 +168,13 @@ check "the page as sent holds the script but not the marker (only a rendered DOM
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
 	mkdir -p "$T/home" "$T/chrome"
-	# <-loopback> keeps Chromium from bypassing the proxy for loopback names.
+	# The README's flags: <-loopback> keeps Chromium from going direct to
+	# loopback targets; the resolver rule stops any name lookup on this host.
 	HOME=$T/home timeout -k 10 120 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu \
 	    --no-first-run --no-default-browser-check --disable-background-networking \
 	    --disable-component-update --disable-sync --disable-breakpad \
 	    --user-data-dir="$T/chrome" --proxy-server="socks5://$SOCKS" \
-	    --proxy-bypass-list='<-loopback>' \
+	    --proxy-bypass-list='<-loopback>' --host-resolver-rules='MAP * ~NOTFOUND , EXCLUDE 127.0.0.1' \
 	    --dump-dom "http://chrome.$ZONE:$P/" >"$T/dom.html" 2>"$T/chrome.err"
 	st=$?
 	dom_ok() {
@@ -183,7 +198,7 @@ fi
 # any, also went through tord and show up as other names.)
 exact_names() {
 	local l bad=0
-	for l in s5h s4a pcpy pccurl raw chrome; do
+	for l in s5h s4a pcpy pccurl ts raw chrome; do
 		grep "^$l\\." "$T/dns.log" | grep -v -q "^$l\\.$ZONE " && bad=1
 	done
 	echo "# other names the exits were asked for: $(grep -v "\\.$ZONE " "$T/dns.log" |

@@ -133,6 +133,7 @@ struct pub_auth {
 	bool				 pending;	/* changed while in flight */
 	bool				 accepted;	/* newest upload accepted */
 	unsigned			 failures;	/* consecutive */
+	int64_t				 last_published;	/* of our newest upload */
 	struct log_ratelim		 rl;
 };
 
@@ -262,7 +263,12 @@ pub_challenge_cb(void *arg, int status, const char *body, size_t len, const char
 	}
 	memset(&st, 0, sizeof(st));
 	st.ps_bound_port = bound != NULL ? addr_port(bound) : 0;
-	st.ps_now = util_wall_sec();
+	/*
+	 * Authorities keep only a strictly newer descriptor: two uploads in
+	 * one second (start, then an onion key rotation) must differ.
+	 */
+	st.ps_now = MAX(util_wall_sec(), pa->last_published + 1);
+	pa->last_published = st.ps_now;
 	st.ps_uptime = (uint64_t)MAX(0.0, mainloop_now() - P.started);
 	bwhist_sample(&P.bw, mainloop_now(), conn_total_read(), conn_total_written());
 	st.ps_observed = bwhist_observed(&P.bw);

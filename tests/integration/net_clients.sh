@@ -53,14 +53,17 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 wait_file() { local i; for i in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 
-echo "1..19"
+echo "1..21"
 "$PY" "$top_srcdir/tests/integration/testdns.py" --bind $DNS_IP --port $DNS_PORT --zone $ZONE \
     --answer $WEB_IP --log "$T/dns.log" --ready "$T/dns.ready" 2>"$T/dns.err" &
 pids="$pids $!"
 "$PY" "$top_srcdir/tests/integration/pagesrv.py" --bind $WEB_IP --port-file "$T/page.port" \
     --log "$T/page.log" 2>"$T/page.err" &
 pids="$pids $!"
-if ! wait_file "$T/dns.ready" || ! wait_file "$T/page.port"; then
+"$PY" "$top_srcdir/tests/integration/pagesrv.py" --bind 127.0.0.1 --port-file "$T/lpage.port" \
+    --log "$T/lpage.log" 2>"$T/lpage.err" &
+pids="$pids $!"
+if ! wait_file "$T/dns.ready" || ! wait_file "$T/page.port" || ! wait_file "$T/lpage.port"; then
 	echo "Bail out! helper servers did not start: $(cat "$T/dns.err" "$T/page.err")"
 	exit 1
 fi
@@ -97,6 +100,14 @@ check "curl --socks5-hostname: the name reached the exit and was resolved there"
 grep -q "socks: stream=[0-9]* request for s5h.$ZONE:$P" "$TESTNET_DIR/client/log" &&
     ok "the client received the name, not an address, from curl" ||
     notok "client log has no SOCKS request for s5h.$ZONE"
+
+# The README's promise: any local server, by the name localhost (which the
+# exit resolves from its /etc/hosts).
+LP=$(cat "$T/lpage.port")
+curl -s --max-time 60 --socks5-hostname "$SOCKS" "http://localhost:$LP/plain" >"$T/lh.out"
+lh_at_exit() { grep -q "exit: exit circ=[0-9]* stream=[0-9]* begin localhost:$LP\$" "$TESTNET_DIR"/exit*/log; }
+check "curl --socks5-hostname http://localhost:PORT/ reaches a server on 127.0.0.1" body_is "$T/lh.out" "plain-page-ok localhost"
+check "the name localhost reached the exit as a name" lh_at_exit
 
 curl -s --max-time 60 --socks4a "$SOCKS" "http://s4a.$ZONE:$P/plain" >"$T/s4a.out"
 check "curl --socks4a fetches http://s4a.$ZONE:$P/plain" body_is "$T/s4a.out" "plain-page-ok s4a.$ZONE"

@@ -18,6 +18,8 @@
 #include "core/mainloop/mainloop.h"
 #include "feature/control/control.h"
 #include "feature/control/control_auth.h"
+#include "feature/control/control_node.h"
+#include "feature/control/control_ns.h"
 #include "feature/control/control_or.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
@@ -25,6 +27,56 @@
 
 static int newnyms;
 static struct ml_timer deadline;
+static struct netstatus *test_ns;
+
+/*
+ * A fixed three-relay network status, so torctl relays and its filters
+ * have a known answer: a guard, an exit for 80 and 443, an exit for 22
+ * with an IPv6 address.
+ */
+static void
+test_ns_build(void)
+{
+	static const struct {
+		const char	*nick;
+		uint8_t		 id, a, b, c, d;
+		uint32_t	 flags, bw;
+		const char	*policy;
+	} rows[] = {
+		{ "guardA", 0x11, 127, 10, 0, 1, NSF_FAST | NSF_GUARD | NSF_RUNNING | NSF_STABLE |
+		    NSF_VALID, 100, "reject 1-65535" },
+		{ "exitB", 0x22, 127, 20, 0, 1, NSF_EXIT | NSF_FAST | NSF_RUNNING | NSF_VALID, 2000,
+		    "accept 80,443" },
+		{ "exitC", 0x33, 127, 30, 0, 1, NSF_EXIT | NSF_RUNNING | NSF_VALID, 5, "accept 22" },
+	};
+	struct ns_entry e[ARRAY_LEN(rows)];
+	size_t i;
+
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < ARRAY_LEN(rows); i++) {
+		snprintf(e[i].e_nickname, sizeof(e[i].e_nickname), "%s", rows[i].nick);
+		memset(e[i].e_id, rows[i].id, sizeof(e[i].e_id));
+		e[i].e_published = 1767225600;	/* 2026-01-01 00:00:00 */
+		e[i].e_ipv4 = (uint32_t)rows[i].a << 24 | (uint32_t)rows[i].b << 16 |
+		    (uint32_t)rows[i].c << 8 | rows[i].d;
+		e[i].e_or_port = 9001;
+		e[i].e_flags = rows[i].flags;
+		e[i].e_bandwidth = rows[i].bw;
+		(void)policy_summary_parse(rows[i].policy, &e[i].e_policy);
+	}
+	e[2].e_has_ipv6 = true;
+	e[2].e_ipv6[15] = 1;	/* ::1 */
+	e[2].e_ipv6_port = 9002;
+	test_ns = control_ns_from_entries(e, ARRAY_LEN(rows), 1767225600);
+}
+
+static bool
+test_ns_view(struct control_ns_view *v)
+{
+	v->nv_ns = test_ns;
+	v->nv_source = "consensus";
+	return test_ns != NULL;
+}
 
 static void
 on_signal(enum control_signal sig, void *arg)
@@ -94,6 +146,7 @@ int
 main(int argc, char **argv)
 {
 	struct control_options o;
+	struct control_node_sources ns_src;
 	char *cookie;
 	FILE *f;
 
@@ -126,6 +179,12 @@ main(int argc, char **argv)
 	control_register_signal(CONTROL_SIG_RELOAD, on_signal, NULL);
 	control_register_getinfo("test/", gi_test, "test keys");
 	control_or_register();
+	memset(&ns_src, 0, sizeof(ns_src));
+	ns_src.cn_role = "client";
+	control_node_register(&ns_src);
+	test_ns_build();
+	control_ns_set_source(test_ns_view);
+	control_ns_register();
 	control_set_getconf(getconf);
 	control_set_bootstrap(100, "done", "Done");
 	mainloop_on_signal(SIGTERM, on_term);
@@ -137,6 +196,7 @@ main(int argc, char **argv)
 	mainloop_run();
 	control_stop();
 	mainloop_free();
+	netstatus_free(test_ns);
 	free(cookie);
 	return 0;
 }

@@ -22,24 +22,18 @@
 #include <string.h>
 #include <strings.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/proto/ctl.h"
 #include "feature/control/control_auth.h"
 #include "lib/crypto.h"
 #include "lib/util.h"
+#include "tools/torctl.h"
 #include "tools/torctl_conn.h"
 #include "tools/torctl_out.h"
 
-struct torctl_ctx {
-	struct torctl_conn	 conn;
-	bool			 json;
-	int			 argc;
-	char			**argv;
-	const char		*password_file;
-};
-
-static volatile sig_atomic_t torctl_stop;
+volatile sig_atomic_t torctl_stop;
 
 static void
 on_sigint(int signo)
@@ -64,9 +58,8 @@ run(struct torctl_ctx *x, const char *line, struct ctl_reply *r)
 	return 0;
 }
 
-/* GETINFO one key; returns a malloc'd value or NULL (quiet: no message). */
-static char *
-getinfo1(struct torctl_ctx *x, const char *key, bool quiet)
+char *
+torctl_getinfo(struct torctl_ctx *x, const char *key, bool quiet)
 {
 	struct ctl_reply r;
 	char line[256], *v = NULL;
@@ -92,70 +85,219 @@ getinfo1(struct torctl_ctx *x, const char *key, bool quiet)
 	return v;
 }
 
+/* The GETINFO keys torctl status reads; absent ones (551/552) stay NULL. */
+enum st_key {
+	SK_ROLE, SK_NICK, SK_FP, SK_VERSION, SK_PID, SK_UPTIME, SK_BOOT,
+	SK_NS_SOURCE, SK_NS_RELAYS, SK_NS_VA, SK_NS_FU, SK_NS_VU,
+	SK_LINKS, SK_CIRCS, SK_STREAMS, SK_READ, SK_WRITTEN, SK_RATE_R, SK_RATE_W,
+	SK_CONFIG,
+	SK_R_CARRIED, SK_R_TOTAL, SK_R_CELLS, SK_R_CPS,
+	SK_E_OPENED, SK_E_REFUSED, SK_E_BEGIN,
+	SK_A_LISTED, SK_A_LAST,
+	SK_COUNT_
+};
+
+static const char *const status_keys[SK_COUNT_] = {
+	"tord/role", "nickname", "fingerprint", "version", "process/pid", "uptime",
+	"status/bootstrap-phase",
+	"tord/consensus/source", "tord/consensus/relays", "tord/consensus/valid-after",
+	"tord/consensus/fresh-until", "tord/consensus/valid-until",
+	"tord/links", "tord/circuits", "tord/streams", "traffic/read", "traffic/written",
+	"tord/rate/read", "tord/rate/written",
+	"config-file",
+	"tord/relay/circuits-carried", "tord/relay/circuits-total",
+	"tord/relay/cells-relayed", "tord/relay/cells-per-second",
+	"tord/exit/streams-opened", "tord/exit/refused-policy", "tord/exit/begin",
+	"tord/authority/relays-listed", "tord/authority/last-consensus",
+};
+
+/* "2026-11-21 07:59:49" (UTC) from decimal Unix seconds; "-" if bad or 0. */
+static const char *
+unix_time_str(const char *s, char *buf, size_t len)
+{
+	long long v;
+	time_t t;
+	struct tm tm;
+
+	if (s == NULL || util_parse_ll(s, 1, 1LL << 40, &v) < 0)
+		return "-";
+	t = (time_t)v;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+/* Seconds from decimal Unix time s to now, or -1. */
+static long long
+age_of_unix(const char *s)
+{
+	long long v;
+
+	if (s == NULL || util_parse_ll(s, 1, 1LL << 40, &v) < 0)
+		return -1;
+	return (long long)time(NULL) > v ? (long long)time(NULL) - v : 0;
+}
+
+static void
+status_json(char **v, const struct ctl_args *boot)
+{
+	struct jw j;
+	char b[32];
+	long long age;
+
+	jw_init(&j, stdout);
+	jw_open(&j, '{');
+	jw_kstr(&j, "role", v[SK_ROLE]);
+	jw_kstr(&j, "nickname", v[SK_NICK]);
+	jw_kstr(&j, "fingerprint", v[SK_FP]);
+	jw_kstr(&j, "version", v[SK_VERSION]);
+	jw_knum_str(&j, "pid", v[SK_PID]);
+	jw_knum_str(&j, "uptime", v[SK_UPTIME]);
+	jw_key(&j, "bootstrap");
+	jw_open(&j, '{');
+	jw_knum_str(&j, "progress", ctl_args_get(boot, "PROGRESS"));
+	jw_kstr(&j, "tag", ctl_args_get(boot, "TAG"));
+	jw_kstr(&j, "summary", ctl_args_get(boot, "SUMMARY"));
+	jw_close(&j, '}');
+	jw_key(&j, "consensus");
+	if (v[SK_NS_SOURCE] != NULL) {
+		jw_open(&j, '{');
+		jw_kstr(&j, "source", v[SK_NS_SOURCE]);
+		jw_knum_str(&j, "relays", v[SK_NS_RELAYS]);
+		jw_knum_str(&j, "valid_after", v[SK_NS_VA]);
+		jw_knum_str(&j, "fresh_until", v[SK_NS_FU]);
+		jw_knum_str(&j, "valid_until", v[SK_NS_VU]);
+		age = age_of_unix(v[SK_NS_VA]);
+		snprintf(b, sizeof(b), "%lld", age);
+		jw_knum_str(&j, "age", age >= 0 ? b : NULL);
+		jw_close(&j, '}');
+	} else {
+		jw_str(&j, NULL);
+	}
+	jw_knum_str(&j, "links", v[SK_LINKS]);
+	jw_knum_str(&j, "circuits", v[SK_CIRCS]);
+	jw_knum_str(&j, "streams", v[SK_STREAMS]);
+	jw_key(&j, "traffic");
+	jw_open(&j, '{');
+	jw_knum_str(&j, "read", v[SK_READ]);
+	jw_knum_str(&j, "written", v[SK_WRITTEN]);
+	jw_close(&j, '}');
+	jw_key(&j, "rate");
+	jw_open(&j, '{');
+	jw_knum_str(&j, "read", v[SK_RATE_R]);
+	jw_knum_str(&j, "written", v[SK_RATE_W]);
+	jw_close(&j, '}');
+	jw_kstr(&j, "config_file", v[SK_CONFIG]);
+	jw_key(&j, "relay");
+	if (v[SK_R_CARRIED] != NULL) {
+		jw_open(&j, '{');
+		jw_knum_str(&j, "circuits_carried", v[SK_R_CARRIED]);
+		jw_knum_str(&j, "circuits_total", v[SK_R_TOTAL]);
+		jw_knum_str(&j, "cells_relayed", v[SK_R_CELLS]);
+		jw_knum_str(&j, "cells_per_second", v[SK_R_CPS]);
+		jw_close(&j, '}');
+	} else {
+		jw_str(&j, NULL);
+	}
+	jw_key(&j, "exit");
+	if (v[SK_E_OPENED] != NULL) {
+		jw_open(&j, '{');
+		jw_knum_str(&j, "streams_opened", v[SK_E_OPENED]);
+		jw_knum_str(&j, "refused_policy", v[SK_E_REFUSED]);
+		jw_knum_str(&j, "begin", v[SK_E_BEGIN]);
+		jw_close(&j, '}');
+	} else {
+		jw_str(&j, NULL);
+	}
+	jw_key(&j, "authority");
+	if (v[SK_A_LISTED] != NULL || v[SK_A_LAST] != NULL) {
+		jw_open(&j, '{');
+		jw_knum_str(&j, "relays_listed", v[SK_A_LISTED]);
+		jw_knum_str(&j, "last_consensus", v[SK_A_LAST]);
+		jw_close(&j, '}');
+	} else {
+		jw_str(&j, NULL);
+	}
+	jw_close(&j, '}');
+	fputc('\n', stdout);
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+static void
+status_human(char **v, const struct ctl_args *boot)
+{
+	char t1[48], t2[48], t3[48];
+
+	out_kv("role", "%s", or_dash(v[SK_ROLE]));
+	out_kv("nickname", "%s", or_dash(v[SK_NICK]));
+	out_kv("fingerprint", "%s", or_dash(v[SK_FP]));
+	out_kv("version", "%s", v[SK_VERSION]);
+	out_kv("pid", "%s", or_dash(v[SK_PID]));
+	out_kv("uptime", "%s", out_duration(v[SK_UPTIME], t1, sizeof(t1)));
+	out_kv("bootstrap", "%s%% %s (%s)", or_dash(ctl_args_get(boot, "PROGRESS")),
+	    or_dash(ctl_args_get(boot, "TAG")), or_dash(ctl_args_get(boot, "SUMMARY")));
+	if (v[SK_NS_SOURCE] != NULL && v[SK_NS_VA] != NULL)
+		out_kv("consensus", "%s%svalid after %s (age %s)",
+		    strcmp(v[SK_NS_SOURCE], "consensus") == 0 ? "" : v[SK_NS_SOURCE],
+		    strcmp(v[SK_NS_SOURCE], "consensus") == 0 ? "" : ", ",
+		    unix_time_str(v[SK_NS_VA], t1, sizeof(t1)),
+		    out_age(age_of_unix(v[SK_NS_VA]), t2, sizeof(t2)));
+	else if (v[SK_NS_SOURCE] != NULL)
+		out_kv("consensus", "none (%s)", v[SK_NS_SOURCE]);
+	else
+		out_kv("consensus", "none");
+	out_kv("relays", "%s known", or_dash(v[SK_NS_RELAYS]));
+	out_kv("links", "%s open", or_dash(v[SK_LINKS]));
+	out_kv("circuits", "%s", or_dash(v[SK_CIRCS]));
+	out_kv("streams", "%s", or_dash(v[SK_STREAMS]));
+	out_kv("traffic", "%s read, %s written", out_bytes(v[SK_READ], t1, sizeof(t1)),
+	    out_bytes(v[SK_WRITTEN], t2, sizeof(t2)));
+	out_kv("rate", "%s/s in, %s/s out", out_bytes(v[SK_RATE_R], t1, sizeof(t1)),
+	    out_bytes(v[SK_RATE_W], t2, sizeof(t2)));
+	out_kv("config", "%s", or_dash(v[SK_CONFIG]));
+	if (v[SK_R_CARRIED] != NULL)
+		out_kv("relayed", "%s circuits now, %s since start; %s cells/s, %s cells",
+		    v[SK_R_CARRIED], or_dash(v[SK_R_TOTAL]), or_dash(v[SK_R_CPS]),
+		    or_dash(v[SK_R_CELLS]));
+	if (v[SK_E_OPENED] != NULL)
+		out_kv("exit", "%s streams opened, %s refused by policy, %s requests",
+		    v[SK_E_OPENED], or_dash(v[SK_E_REFUSED]), or_dash(v[SK_E_BEGIN]));
+	if (v[SK_A_LISTED] != NULL || v[SK_A_LAST] != NULL)
+		out_kv("authority", "%s relays listed, last consensus %s (age %s)",
+		    or_dash(v[SK_A_LISTED]), unix_time_str(v[SK_A_LAST], t1, sizeof(t1)),
+		    out_age(age_of_unix(v[SK_A_LAST]), t3, sizeof(t3)));
+}
+
 static int
 do_status(struct torctl_ctx *x)
 {
-	static const char *keys[] = { "nickname", "version", "status/bootstrap-phase",
-	    "uptime", "process/pid", "traffic/read", "traffic/written", "fingerprint",
-	    "config-file" };
-	char *v[ARRAY_LEN(keys)];
-	struct ctl_args a;
-	struct jw j;
+	char *v[SK_COUNT_];
+	struct ctl_args boot;
 	size_t i;
 	int rc = TORCTL_EXIT_OK;
-	char t1[32], t2[32];
 
-	for (i = 0; i < ARRAY_LEN(keys); i++)
-		v[i] = getinfo1(x, keys[i], true);
-	if (v[1] == NULL) {
+	for (i = 0; i < SK_COUNT_; i++)
+		v[i] = torctl_getinfo(x, status_keys[i], true);
+	memset(&boot, 0, sizeof(boot));
+	if (v[SK_VERSION] == NULL) {
 		fprintf(stderr, "torctl: the node did not answer GETINFO version\n");
 		rc = TORCTL_EXIT_FAILED;
 		goto done;
 	}
-	memset(&a, 0, sizeof(a));
-	if (v[2] != NULL)
-		(void)ctl_args_parse(v[2], strlen(v[2]), &a);
-	if (x->json) {
-		jw_init(&j, stdout);
-		jw_open(&j, '{');
-		jw_kstr(&j, "nickname", v[0]);
-		jw_kstr(&j, "version", v[1]);
-		jw_key(&j, "bootstrap");
-		jw_open(&j, '{');
-		jw_knum_str(&j, "progress", ctl_args_get(&a, "PROGRESS"));
-		jw_kstr(&j, "tag", ctl_args_get(&a, "TAG"));
-		jw_kstr(&j, "summary", ctl_args_get(&a, "SUMMARY"));
-		jw_close(&j, '}');
-		jw_knum_str(&j, "uptime", v[3]);
-		jw_knum_str(&j, "pid", v[4]);
-		jw_key(&j, "traffic");
-		jw_open(&j, '{');
-		jw_knum_str(&j, "read", v[5]);
-		jw_knum_str(&j, "written", v[6]);
-		jw_close(&j, '}');
-		jw_kstr(&j, "fingerprint", v[7]);
-		jw_kstr(&j, "config_file", v[8]);
-		jw_close(&j, '}');
-		fputc('\n', stdout);
-	} else {
-		out_kv("node", "%s", v[0] ? v[0] : "-");
-		out_kv("version", "%s", v[1]);
-		out_kv("bootstrap", "%s%% %s (%s)", ctl_args_get(&a, "PROGRESS") ?
-		    ctl_args_get(&a, "PROGRESS") : "?", ctl_args_get(&a, "TAG") ?
-		    ctl_args_get(&a, "TAG") : "?", ctl_args_get(&a, "SUMMARY") ?
-		    ctl_args_get(&a, "SUMMARY") : "?");
-		out_kv("uptime", "%s", out_duration(v[3], t1, sizeof(t1)));
-		out_kv("pid", "%s", v[4] ? v[4] : "-");
-		out_kv("traffic", "%s read, %s written", out_bytes(v[5], t1, sizeof(t1)),
-		    out_bytes(v[6], t2, sizeof(t2)));
-		if (v[7] != NULL)
-			out_kv("fingerprint", "%s", v[7]);
-		if (v[8] != NULL)
-			out_kv("config", "%s", v[8]);
-	}
-	ctl_args_clear(&a);
+	if (v[SK_BOOT] != NULL)
+		(void)ctl_args_parse(v[SK_BOOT], strlen(v[SK_BOOT]), &boot);
+	if (x->json)
+		status_json(v, &boot);
+	else
+		status_human(v, &boot);
+	ctl_args_clear(&boot);
 done:
-	for (i = 0; i < ARRAY_LEN(keys); i++)
+	for (i = 0; i < SK_COUNT_; i++)
 		free(v[i]);
 	return rc;
 }
@@ -164,7 +306,7 @@ done:
 static int
 do_list(struct torctl_ctx *x, bool circuits)
 {
-	char *v = getinfo1(x, circuits ? "circuit-status" : "stream-status", false);
+	char *v = torctl_getinfo(x, circuits ? "circuit-status" : "stream-status", false);
 	int rc;
 
 	if (v == NULL)
@@ -190,23 +332,33 @@ static int
 do_relays(struct torctl_ctx *x)
 {
 	const char *flags[16];
-	size_t nflags = 0;
+	struct out_relay_filter f;
+	long long port;
 	int i, rc;
 	char *v;
 
+	memset(&f, 0, sizeof(f));
+	f.rf_flags = flags;
 	for (i = 1; i < x->argc; i++) {
-		if (strcmp(x->argv[i], "--flag") == 0 && i + 1 < x->argc && nflags < ARRAY_LEN(flags)) {
-			flags[nflags++] = x->argv[++i];
+		if (strcmp(x->argv[i], "--flag") == 0 && i + 1 < x->argc &&
+		    f.rf_nflags < ARRAY_LEN(flags)) {
+			flags[f.rf_nflags++] = x->argv[++i];
+		} else if (strcmp(x->argv[i], "--exit-port") == 0 && i + 1 < x->argc &&
+		    util_parse_ll(x->argv[i + 1], 1, 65535, &port) == 0) {
+			f.rf_exit_port = (uint16_t)port;
+			i++;
+		} else if (strcmp(x->argv[i], "--nickname") == 0 && i + 1 < x->argc) {
+			f.rf_nickname = x->argv[++i];
 		} else {
-			fprintf(stderr, "torctl: relays: unknown argument %s (use --flag FLAG)\n",
-			    x->argv[i]);
+			fprintf(stderr, "torctl: relays: bad argument %s (use --flag FLAG, "
+			    "--exit-port PORT, --nickname NAME)\n", x->argv[i]);
 			return TORCTL_EXIT_USAGE;
 		}
 	}
-	v = getinfo1(x, "ns/all", false);
+	v = torctl_getinfo(x, "ns/all", false);
 	if (v == NULL)
 		return TORCTL_EXIT_FAILED;
-	rc = out_relays(v, flags, nflags, x->json);
+	rc = out_relays(v, &f, x->json);
 	free(v);
 	return rc;
 }
@@ -291,17 +443,18 @@ do_getinfo(struct torctl_ctx *x)
 	return TORCTL_EXIT_OK;
 }
 
+/* SETEVENTS with argv[first..] (none: the default set). */
 static int
-setevents(struct torctl_ctx *x, int first)
+setevents(struct torctl_ctx *x, int first, int last)
 {
 	struct buf line = BUF_INIT;
 	struct ctl_reply r;
 	int k, rc;
 
 	buf_add(&line, "SETEVENTS", 9);
-	if (first >= x->argc)
+	if (first >= last)
 		buf_add(&line, " CIRC STREAM ORCONN BW STATUS_CLIENT", 36);
-	for (k = first; k < x->argc; k++) {
+	for (k = first; k < last; k++) {
 		buf_add(&line, " ", 1);
 		buf_add(&line, x->argv[k], strcspn(x->argv[k], " \r\n"));
 	}
@@ -313,18 +466,66 @@ setevents(struct torctl_ctx *x, int first)
 	return rc;
 }
 
+static void
+print_event(struct torctl_ctx *x, struct ctl_reply *r)
+{
+	struct jw j;
+	char *sp;
+
+	if (x->json) {
+		sp = strchr(r->r_lines[0].rl_text, ' ');
+		if (sp != NULL)
+			*sp++ = '\0';
+		jw_init(&j, stdout);
+		jw_open(&j, '{');
+		jw_kstr(&j, "event", r->r_lines[0].rl_text);
+		jw_kstr(&j, "data", sp ? sp : "");
+		jw_close(&j, '}');
+		fputc('\n', stdout);
+	} else {
+		printf("%s\n", r->r_lines[0].rl_text);
+	}
+	fflush(stdout);
+}
+
+/*
+ * events [--duration SECONDS] [--count N] [EVENT]...: follow events
+ * until interrupted, until SECONDS have passed or N events were printed.
+ */
 static int
 do_events(struct torctl_ctx *x)
 {
 	struct ctl_reply r;
-	struct jw j;
-	char *sp;
-	int rc;
+	long long duration = 0, count = 0, seen = 0;
+	uint64_t deadline = 0;
+	int i, rc, first = 1, wait;
 
-	if (setevents(x, 1) < 0)
+	for (i = 1; i < x->argc && x->argv[i][0] == '-'; i += 2) {
+		long long *v = strcmp(x->argv[i], "--duration") == 0 ? &duration :
+		    strcmp(x->argv[i], "--count") == 0 ? &count : NULL;
+
+		if (v == NULL || i + 1 >= x->argc ||
+		    util_parse_ll(x->argv[i + 1], 1, 1LL << 31, v) < 0) {
+			fprintf(stderr, "torctl: events: bad argument %s (use --duration "
+			    "SECONDS, --count N, then event names)\n", x->argv[i]);
+			return TORCTL_EXIT_USAGE;
+		}
+	}
+	first = i;
+	if (duration > 0)
+		deadline = util_mono_msec() + (uint64_t)duration * 1000;
+	if (setevents(x, first, x->argc) < 0)
 		return TORCTL_EXIT_FAILED;
 	while (!torctl_stop) {
-		rc = torctl_read_reply(&x->conn, &r, 500);
+		wait = 500;
+		if (deadline != 0) {
+			uint64_t now = util_mono_msec();
+
+			if (now >= deadline)
+				break;
+			wait = (int)MIN((uint64_t)wait, deadline - now);
+		}
+		rc = torctl_read_reply(&x->conn, &r, wait);
 		if (rc < 0) {
 			fprintf(stderr, "torctl: the node closed the control connection\n");
 			return TORCTL_EXIT_UNREACHABLE;
@@ -332,84 +533,14 @@ do_events(struct torctl_ctx *x)
 		if (rc == 0)
 			continue;
 		if (r.r_code == 650 && r.r_n > 0) {
-			if (x->json) {
-				sp = strchr(r.r_lines[0].rl_text, ' ');
-				if (sp != NULL)
-					*sp++ = '\0';
-				jw_init(&j, stdout);
-				jw_open(&j, '{');
-				jw_kstr(&j, "event", r.r_lines[0].rl_text);
-				jw_kstr(&j, "data", sp ? sp : "");
-				jw_close(&j, '}');
-				fputc('\n', stdout);
-			} else {
-				printf("%s\n", r.r_lines[0].rl_text);
-			}
-			fflush(stdout);
+			print_event(x, &r);
+			seen++;
 		}
 		ctl_reply_clear(&r);
+		if (count > 0 && seen >= count)
+			break;
 	}
 	return TORCTL_EXIT_OK;
-}
-
-static int
-do_top(struct torctl_ctx *x)
-{
-	struct termios old, raw;
-	struct pollfd pfd;
-	struct ctl_reply r;
-	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-	unsigned long long rd = 0, wr = 0;
-	char c, *circs, *status, *streams;
-	double next = 0;
-	int rc = 0;
-
-	if (setevents(x, x->argc) < 0)	/* default set, for BW */
-		return TORCTL_EXIT_FAILED;
-	if (tty) {
-		raw = old;
-		raw.c_lflag &= (tcflag_t)~(ICANON | ECHO);
-		(void)tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	}
-	printf("\033[?25l");
-	while (!torctl_stop) {
-		if ((double)util_mono_msec() / 1000.0 >= next) {
-			next = (double)util_mono_msec() / 1000.0 + 1.0;
-			status = getinfo1(x, "status/bootstrap-phase", true);
-			circs = getinfo1(x, "circuit-status", true);
-			streams = getinfo1(x, "stream-status", true);
-			printf("\033[H\033[2J");
-			printf("torctl top  (q quits)    bandwidth: %llu B/s in, %llu B/s out\n",
-			    rd, wr);
-			printf("%s\n\n", status ? status : "(no bootstrap status)");
-			if (circs != NULL)
-				(void)out_circuits(circs, false);
-			printf("\n");
-			if (streams != NULL)
-				(void)out_streams(streams, false);
-			fflush(stdout);
-			free(status);
-			free(circs);
-			free(streams);
-		}
-		pfd.fd = STDIN_FILENO;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) == 1 && read(STDIN_FILENO, &c, 1) == 1 &&
-		    (c == 'q' || c == 'Q' || c == 3))
-			break;
-		rc = torctl_read_reply(&x->conn, &r, 200);
-		if (rc < 0)
-			break;
-		if (rc == 1) {
-			if (r.r_code == 650 && r.r_n > 0)
-				(void)sscanf(r.r_lines[0].rl_text, "BW %llu %llu", &rd, &wr);
-			ctl_reply_clear(&r);
-		}
-	}
-	printf("\033[?25h\n");
-	if (tty)
-		(void)tcsetattr(STDIN_FILENO, TCSANOW, &old);
-	return rc < 0 && !torctl_stop ? TORCTL_EXIT_UNREACHABLE : TORCTL_EXIT_OK;
 }
 
 static int
@@ -442,15 +573,17 @@ struct torctl_cmd {
 
 /* Mirrored in man/torctl.1 (tests/control_man.sh checks it). */
 static const struct torctl_cmd torctl_cmds[] = {
-	{ "status", true, do_status, "", "node, version, bootstrap, uptime, traffic" },
-	{ "circuits", true, do_circuits, "", "circuits with state, purpose and path" },
+	{ "status", true, do_status, "", "role, identity, uptime, bootstrap, consensus, counts, traffic" },
+	{ "circuits", true, do_circuits, "", "circuits: state, purpose, age and path" },
 	{ "streams", true, do_streams, "", "streams with state, circuit and target" },
-	{ "relays", true, do_relays, "[--flag FLAG]...", "relays of the consensus" },
+	{ "relays", true, do_relays, "[FILTER]...",
+	    "relays: --flag F, --exit-port P, --nickname N" },
 	{ "newnym", true, do_newnym, "", "use new circuits for new streams" },
 	{ "reload", true, do_reload, "", "reload the configuration (SIGHUP)" },
 	{ "shutdown", true, do_shutdown, "", "stop the node" },
-	{ "events", true, do_events, "[EVENT]...", "follow events until interrupted" },
-	{ "top", true, do_top, "", "refreshing full-screen view; q quits" },
+	{ "events", true, do_events, "[OPTION]... [EVENT]...",
+	    "follow events: --duration S, --count N" },
+	{ "top", true, torctl_top, "", "refreshing full-screen view; q quits" },
 	{ "getinfo", true, do_getinfo, "KEY...", "raw GETINFO values, for scripts" },
 	{ "hash-password", false, do_hash_password, "", "print a control_password_hash" },
 };
@@ -463,7 +596,7 @@ usage(FILE *f)
 	fprintf(f, "usage: torctl [--control PATH|HOST:PORT] [--cookie FILE | --password]\n"
 	    "              [--password-file FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < ARRAY_LEN(torctl_cmds); i++)
-		fprintf(f, "  %-14s %-18s %s\n", torctl_cmds[i].name, torctl_cmds[i].args,
+		fprintf(f, "  %-14s %-22s %s\n", torctl_cmds[i].name, torctl_cmds[i].args,
 		    torctl_cmds[i].doc);
 	fprintf(f, "\nThe control socket defaults to $TORCTL_CONTROL, else %s.\n",
 	    TORCTL_DEFAULT_CONTROL);
@@ -520,6 +653,15 @@ main(int argc, char **argv)
 	}
 	x.argc = argc - optind;
 	x.argv = argv + optind;
+	/* "torctl relays --json" reads naturally: accept the flag after the command too. */
+	for (i = 1; i < (size_t)x.argc; i++) {
+		if (strcmp(x.argv[i], "--json") == 0) {
+			x.json = true;
+			memmove(&x.argv[i], &x.argv[i + 1], (size_t)(x.argc - (int)i) * sizeof(char *));
+			x.argc--;
+			i--;
+		}
+	}
 	if (cmd->fn != do_getinfo && cmd->fn != do_relays && cmd->fn != do_events && x.argc > 1) {
 		fprintf(stderr, "torctl: %s takes no arguments\n", cmd->name);
 		return TORCTL_EXIT_USAGE;

@@ -12,10 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/proto/ctl.h"
+#include "core/proto/docfmt.h"
 #include "tools/torctl_conn.h"
 #include "tools/torctl_out.h"
+
+static FILE *out_fh;	/* NULL: stdout */
+
+void
+out_set_file(FILE *f)
+{
+	out_fh = f;
+}
+
+FILE *
+out_file(void)
+{
+	return out_fh != NULL ? out_fh : stdout;
+}
 
 void
 jw_init(struct jw *j, FILE *f)
@@ -128,11 +144,11 @@ out_kv(const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%-12s", key);
+	fprintf(out_file(), "%-12s", key);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(out_file(), fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	fputc('\n', out_file());
 }
 
 const char *
@@ -193,38 +209,132 @@ struct out_state {
 	struct jw	j;
 	bool		json;
 	size_t		n;
-	const char	**flags;
-	size_t		nflags;
-	/* relays: the current "r" entry until its "s"/"w" lines are seen */
-	char		nick[64], id[128], addr[80], rflags[256], bw[32];
+	time_t		now;
+	const struct out_relay_filter *filter;
+	/* relays: the current "r" entry until its other lines are seen */
+	char		nick[64], id[128], addr[80], addr6[80], rflags[256], bw[32];
+	char		policy[256], published[32];
 	bool		have_r;
 };
 
-/* "$FP~nick,$FP~nick" -> "nick > nick" for humans. */
-static void
-out_path_human(const char *path, char *buf, size_t len)
+/* Seconds since an ISO 8601 UTC time ("2026-11-21T07:59:49.000000"); -1 if bad. */
+long long
+out_age_of_iso(const char *iso, time_t now)
 {
-	const char *p = path, *comma, *tilde;
-	size_t off = 0, n;
+	struct tm tm;
+	const char *end;
+	time_t t;
 
-	buf[0] = '\0';
-	while (*p != '\0' && off + 4 < len) {
+	if (iso == NULL)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL || (*end != '\0' && *end != '.'))
+		return -1;
+	t = timegm(&tm);
+	return t > now ? 0 : (long long)(now - t);
+}
+
+const char *
+out_age(long long secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		snprintf(buf, len, "-");
+	else if (secs < 60)
+		snprintf(buf, len, "%llds", secs);
+	else if (secs < 3600)
+		snprintf(buf, len, "%lldm%02llds", secs / 60, secs % 60);
+	else if (secs < 86400)
+		snprintf(buf, len, "%lldh%02lldm", secs / 3600, secs / 60 % 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", secs / 86400, secs / 3600 % 24);
+	return buf;
+}
+
+/* One hop "$FP~nick" (or "$FP=nick", "$FP", "nick") into its parts. */
+static void
+out_hop_split(const char *hop, size_t n, char *fp, size_t fplen, char *nick, size_t nicklen)
+{
+	const char *sep;
+	size_t k;
+
+	fp[0] = nick[0] = '\0';
+	if (n > 0 && hop[0] == '$') {
+		hop++;
+		n--;
+		sep = memchr(hop, '~', n);
+		if (sep == NULL)
+			sep = memchr(hop, '=', n);
+		k = sep ? (size_t)(sep - hop) : n;
+		snprintf(fp, fplen, "%.*s", (int)k, hop);
+		if (sep != NULL)
+			snprintf(nick, nicklen, "%.*s", (int)(n - k - 1), sep + 1);
+	} else {
+		snprintf(nick, nicklen, "%.*s", (int)n, hop);
+	}
+}
+
+/*
+ * Call fn for each hop of a "$FP~nick,$FP~nick" path.  Hops are bounded
+ * (CIRC_MAX_HOPS is 3, but a node may send anything): at most 16.
+ */
+static void
+out_path_each(const char *path, void (*fn)(const char *fp, const char *nick, void *arg),
+    void *arg)
+{
+	const char *p = path, *comma;
+	char fp[80], nick[64];
+	int i;
+
+	for (i = 0; *p != '\0' && i < 16; i++) {
 		comma = strchr(p, ',');
 		if (comma == NULL)
 			comma = p + strlen(p);
-		tilde = memchr(p, '~', (size_t)(comma - p));
-		if (tilde != NULL)
-			p = tilde + 1;
-		n = MIN((size_t)(comma - p), len - off - 4);
-		if (off > 0) {
-			memcpy(buf + off, " > ", 3);
-			off += 3;
-		}
-		memcpy(buf + off, p, n);
-		off += n;
-		buf[off] = '\0';
+		out_hop_split(p, (size_t)(comma - p), fp, sizeof(fp), nick, sizeof(nick));
+		fn(fp, nick, arg);
 		p = *comma ? comma + 1 : comma;
 	}
+}
+
+struct hp_acc {
+	char	*buf;
+	size_t	 len, off;
+};
+
+/* Humans: "nick~FP8 > nick~FP8 > ...": the nickname and enough of the
+ * fingerprint to tell relays apart (the full one is in --json). */
+static void
+out_hop_human(const char *fp, const char *nick, void *arg)
+{
+	struct hp_acc *a = arg;
+	int n;
+
+	if (a->off + 1 >= a->len)
+		return;
+	n = snprintf(a->buf + a->off, a->len - a->off, "%s%s%s%.8s", a->off ? " > " : "",
+	    nick[0] ? nick : "?", fp[0] ? "~" : "", fp);
+	if (n > 0)
+		a->off = MIN(a->len - 1, a->off + (size_t)n);
+}
+
+static void
+out_path_human(const char *path, char *buf, size_t len)
+{
+	struct hp_acc a = { buf, len, 0 };
+
+	buf[0] = '\0';
+	out_path_each(path, out_hop_human, &a);
+}
+
+static void
+out_hop_json(const char *fp, const char *nick, void *arg)
+{
+	struct jw *j = arg;
+
+	jw_open(j, '{');
+	jw_kstr(j, "fingerprint", fp[0] ? fp : NULL);
+	jw_kstr(j, "nickname", nick[0] ? nick : NULL);
+	jw_close(j, '}');
 }
 
 static void
@@ -232,43 +342,32 @@ out_circ_line(const struct ctl_args *a, void *arg)
 {
 	struct out_state *st = arg;
 	const char *path = a->n >= 3 && a->a[2].ca_key == NULL ? a->a[2].ca_val : "";
-	char hp[512];
-	size_t i;
+	const char *created = ctl_args_get(a, "TIME_CREATED");
+	const char *purpose = ctl_args_get(a, "PURPOSE");
+	long long age = out_age_of_iso(created, st->now);
+	char hp[512], ab[32];
 
 	if (st->json) {
 		jw_open(&st->j, '{');
 		jw_knum_str(&st->j, "id", a->a[0].ca_val);
 		jw_kstr(&st->j, "status", a->n > 1 ? a->a[1].ca_val : NULL);
+		jw_kstr(&st->j, "purpose", purpose);
+		jw_kstr(&st->j, "created", created);
+		jw_key(&st->j, "age");
+		snprintf(ab, sizeof(ab), "%lld", age);
+		jw_num_str(&st->j, age >= 0 ? ab : NULL);
 		jw_key(&st->j, "path");
 		jw_open(&st->j, '[');
-		out_path_human(path, hp, sizeof(hp));
-		{
-			const char *p = path, *c;
-			char hop[256];
-
-			while (*p != '\0') {
-				c = strchr(p, ',');
-				if (c == NULL)
-					c = p + strlen(p);
-				snprintf(hop, sizeof(hop), "%.*s", (int)(c - p), p);
-				jw_str(&st->j, hop);
-				p = *c ? c + 1 : c;
-			}
-		}
+		out_path_each(path, out_hop_json, &st->j);
 		jw_close(&st->j, ']');
-		for (i = 2; i < a->n; i++)
-			if (a->a[i].ca_key != NULL)
-				jw_kstr(&st->j, a->a[i].ca_key, a->a[i].ca_val);
+		jw_kstr(&st->j, "reason", ctl_args_get(a, "REASON"));
 		jw_close(&st->j, '}');
 	} else {
 		if (st->n == 0)
-			printf("%-6s %-10s %-9s %-20s %s\n", "ID", "STATUS", "PURPOSE", "CREATED",
-			    "PATH");
+			fprintf(out_file(), "%-6s %-9s %-8s %-7s %s\n", "ID", "STATUS", "PURPOSE", "AGE", "PATH");
 		out_path_human(path, hp, sizeof(hp));
-		printf("%-6s %-10s %-9s %-20.20s %s\n", a->a[0].ca_val,
-		    a->n > 1 ? a->a[1].ca_val : "-",
-		    ctl_args_get(a, "PURPOSE") ? ctl_args_get(a, "PURPOSE") : "-",
-		    ctl_args_get(a, "TIME_CREATED") ? ctl_args_get(a, "TIME_CREATED") : "-", hp);
+		fprintf(out_file(), "%-6s %-9s %-8s %-7s %s\n", a->a[0].ca_val, a->n > 1 ? a->a[1].ca_val : "-",
+		    purpose ? purpose : "-", out_age(age, ab, sizeof(ab)), hp[0] ? hp : "-");
 	}
 	st->n++;
 }
@@ -280,15 +379,16 @@ out_circuits(const char *v, bool json)
 
 	memset(&st, 0, sizeof(st));
 	st.json = json;
-	jw_init(&st.j, stdout);
+	st.now = time(NULL);
+	jw_init(&st.j, out_file());
 	if (json)
 		jw_open(&st.j, '[');
 	out_each_line(v, out_circ_line, &st);
 	if (json) {
 		jw_close(&st.j, ']');
-		putchar('\n');
+		fputc('\n', out_file());
 	} else if (st.n == 0) {
-		printf("no circuits\n");
+		fprintf(out_file(), "no circuits\n");
 	}
 	return TORCTL_EXIT_OK;
 }
@@ -311,8 +411,8 @@ out_stream_line(const struct ctl_args *a, void *arg)
 		jw_close(&st->j, '}');
 	} else {
 		if (st->n == 0)
-			printf("%-6s %-12s %-8s %s\n", "ID", "STATUS", "CIRCUIT", "TARGET");
-		printf("%-6s %-12s %-8s %s\n", f[0], f[1] ? f[1] : "-", f[2] ? f[2] : "-",
+			fprintf(out_file(), "%-6s %-12s %-8s %s\n", "ID", "STATUS", "CIRCUIT", "TARGET");
+		fprintf(out_file(), "%-6s %-12s %-8s %s\n", f[0], f[1] ? f[1] : "-", f[2] ? f[2] : "-",
 		    f[3] ? f[3] : "-");
 	}
 	st->n++;
@@ -325,121 +425,151 @@ out_streams(const char *v, bool json)
 
 	memset(&st, 0, sizeof(st));
 	st.json = json;
-	jw_init(&st.j, stdout);
+	jw_init(&st.j, out_file());
 	if (json)
 		jw_open(&st.j, '[');
 	out_each_line(v, out_stream_line, &st);
 	if (json) {
 		jw_close(&st.j, ']');
-		putchar('\n');
+		fputc('\n', out_file());
 	} else if (st.n == 0) {
-		printf("no streams\n");
+		fprintf(out_file(), "no streams\n");
 	}
 	return TORCTL_EXIT_OK;
 }
 
-/* Print the pending relay entry if it passes the flag filter. */
+/* Whether the pending relay entry passes the filter. */
+static bool
+out_relay_match(const struct out_state *st)
+{
+	const struct out_relay_filter *f = st->filter;
+	struct policy_summary ps;
+	char padded[260], want[64];
+	size_t i;
+
+	if (f == NULL)
+		return true;
+	snprintf(padded, sizeof(padded), " %s ", st->rflags);
+	for (i = 0; i < f->rf_nflags; i++) {
+		snprintf(want, sizeof(want), " %s ", f->rf_flags[i]);
+		if (strcasestr(padded, want) == NULL)
+			return false;
+	}
+	if (f->rf_exit_port != 0 && (policy_summary_parse(st->policy, &ps) < 0 ||
+	    !policy_summary_allows(&ps, f->rf_exit_port)))
+		return false;
+	if (f->rf_nickname != NULL && strcasecmp(f->rf_nickname, st->nick) != 0)
+		return false;
+	return true;
+}
+
+/* Print the pending relay entry if it passes the filter. */
 static void
 out_relay_flush(struct out_state *st)
 {
-	char padded[260];
-	size_t i;
+	char tmp[256], *tok, *save = NULL, bw[40];
 
 	if (!st->have_r)
 		return;
 	st->have_r = false;
-	snprintf(padded, sizeof(padded), " %s ", st->rflags);
-	for (i = 0; i < st->nflags; i++) {
-		char want[64];
-
-		snprintf(want, sizeof(want), " %s ", st->flags[i]);
-		if (strcasestr(padded, want) == NULL)
-			return;
-	}
+	if (!out_relay_match(st))
+		return;
 	if (st->json) {
 		jw_open(&st->j, '{');
 		jw_kstr(&st->j, "nickname", st->nick);
-		jw_kstr(&st->j, "identity", st->id);
+		jw_kstr(&st->j, "fingerprint", st->id);
+		jw_kstr(&st->j, "published", st->published[0] ? st->published : NULL);
 		jw_kstr(&st->j, "address", st->addr[0] ? st->addr : NULL);
+		jw_kstr(&st->j, "ipv6_address", st->addr6[0] ? st->addr6 : NULL);
 		jw_key(&st->j, "flags");
 		jw_open(&st->j, '[');
-		{
-			char tmp[256], *tok, *save = NULL;
-
-			snprintf(tmp, sizeof(tmp), "%s", st->rflags);
-			for (tok = strtok_r(tmp, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-				jw_str(&st->j, tok);
-		}
+		snprintf(tmp, sizeof(tmp), "%s", st->rflags);
+		for (tok = strtok_r(tmp, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+			jw_str(&st->j, tok);
 		jw_close(&st->j, ']');
 		jw_knum_str(&st->j, "bandwidth", st->bw[0] ? st->bw : NULL);
+		jw_kstr(&st->j, "exit_policy", st->policy[0] ? st->policy : NULL);
 		jw_close(&st->j, '}');
 	} else {
 		if (st->n == 0)
-			printf("%-19s %-22s %-10s %s\n", "NICKNAME", "ADDRESS", "BANDWIDTH",
-			    "FLAGS");
-		printf("%-19s %-22s %-10s %s\n", st->nick, st->addr[0] ? st->addr : "-",
-		    st->bw[0] ? st->bw : "-", st->rflags);
+			fprintf(out_file(), "%-19s %-8s %-21s %-10s %-36s %s\n", "NICKNAME", "FP", "ADDRESS",
+			    "BANDWIDTH", "FLAGS", "EXIT POLICY");
+		if (st->bw[0])
+			snprintf(bw, sizeof(bw), "%s kB/s", st->bw);
+		else
+			snprintf(bw, sizeof(bw), "-");
+		fprintf(out_file(), "%-19s %-8.8s %-21s %-10s %-36s %s\n", st->nick, st->id,
+		    st->addr[0] ? st->addr : "-", bw, st->rflags[0] ? st->rflags : "-",
+		    st->policy[0] ? st->policy : "-");
 	}
 	st->n++;
 }
 
-static bool
-looks_like_ip(const char *s)
-{
-	return strspn(s, "0123456789.") == strlen(s) ? strchr(s, '.') != NULL :
-	    strchr(s, ':') != NULL && strspn(s, "0123456789abcdefABCDEF:[]") == strlen(s);
-}
-
+/*
+ * One line of ns/all.  tord's entries (feature/dir/netstatus.h):
+ *	r NICK FP YYYY-MM-DD HH:MM:SS IPV4 ORPORT
+ *	a [IPV6]:PORT
+ *	s FLAG...
+ *	w KBPS		(Tor: "w Bandwidth=N", also accepted)
+ *	p accept|reject PORTLIST
+ */
 static void
 out_relay_line(const struct ctl_args *a, void *arg)
 {
 	struct out_state *st = arg;
+	const char *kw = a->a[0].ca_val;
 	size_t i, off = 0;
 
-	if (strcmp(a->a[0].ca_val, "r") == 0) {
+	if (strcmp(kw, "r") == 0) {
 		out_relay_flush(st);
 		st->have_r = true;
 		snprintf(st->nick, sizeof(st->nick), "%s", a->n > 1 ? a->a[1].ca_val : "?");
 		snprintf(st->id, sizeof(st->id), "%s", a->n > 2 ? a->a[2].ca_val : "?");
-		st->addr[0] = st->rflags[0] = st->bw[0] = '\0';
-		for (i = 3; i + 1 < a->n; i++) {
-			if (a->a[i].ca_key == NULL && looks_like_ip(a->a[i].ca_val)) {
-				snprintf(st->addr, sizeof(st->addr), "%s:%s", a->a[i].ca_val,
-				    a->a[i + 1].ca_val);
-				break;
-			}
+		st->addr[0] = st->addr6[0] = st->rflags[0] = st->bw[0] = '\0';
+		st->policy[0] = st->published[0] = '\0';
+		if (a->n >= 7) {
+			snprintf(st->published, sizeof(st->published), "%s %s", a->a[3].ca_val,
+			    a->a[4].ca_val);
+			snprintf(st->addr, sizeof(st->addr), "%s:%s", a->a[5].ca_val,
+			    a->a[6].ca_val);
 		}
-	} else if (strcmp(a->a[0].ca_val, "s") == 0 && st->have_r) {
+	} else if (!st->have_r) {
+		return;
+	} else if (strcmp(kw, "a") == 0 && a->n > 1) {
+		snprintf(st->addr6, sizeof(st->addr6), "%s", a->a[1].ca_val);
+	} else if (strcmp(kw, "s") == 0) {
 		for (i = 1; i < a->n && off + 1 < sizeof(st->rflags); i++)
 			off += (size_t)snprintf(st->rflags + off, sizeof(st->rflags) - off, "%s%s",
 			    i > 1 ? " " : "", a->a[i].ca_val);
-	} else if (strcmp(a->a[0].ca_val, "w") == 0 && st->have_r) {
+	} else if (strcmp(kw, "w") == 0 && a->n > 1) {
 		const char *bw = ctl_args_get(a, "Bandwidth");
 
-		if (bw != NULL)
-			snprintf(st->bw, sizeof(st->bw), "%s", bw);
+		snprintf(st->bw, sizeof(st->bw), "%s", bw ? bw : a->a[1].ca_key == NULL ?
+		    a->a[1].ca_val : "");
+	} else if (strcmp(kw, "p") == 0 && a->n > 2) {
+		snprintf(st->policy, sizeof(st->policy), "%s %s", a->a[1].ca_val, a->a[2].ca_val);
 	}
 }
 
 int
-out_relays(const char *v, const char **flags, size_t nflags, bool json)
+out_relays(const char *v, const struct out_relay_filter *filter, bool json)
 {
 	struct out_state st;
 
 	memset(&st, 0, sizeof(st));
 	st.json = json;
-	st.flags = flags;
-	st.nflags = nflags;
-	jw_init(&st.j, stdout);
+	st.filter = filter;
+	jw_init(&st.j, out_file());
 	if (json)
 		jw_open(&st.j, '[');
 	out_each_line(v, out_relay_line, &st);
 	out_relay_flush(&st);
 	if (json) {
 		jw_close(&st.j, ']');
-		putchar('\n');
+		fputc('\n', out_file());
 	} else if (st.n == 0) {
-		printf("no relays%s\n", nflags ? " with these flags" : "");
+		fprintf(out_file(), "no relays%s\n", filter != NULL && (filter->rf_nflags ||
+		    filter->rf_exit_port || filter->rf_nickname) ? " match" : "");
 	}
 	return TORCTL_EXIT_OK;
 }

@@ -145,18 +145,24 @@ gi_consensus(const char *key, struct buf *out, const char **err)
 		*err = "No network status available yet";
 		return -1;
 	}
-	if (strcmp(k, "source") == 0)
+	if (strcmp(k, "source") == 0) {
 		buf_add(out, v.nv_source, strlen(v.nv_source));
-	else if (strcmp(k, "relays") == 0)
+	} else if (strcmp(k, "relays") == 0) {
 		out_printf(out, "%zu", v.nv_ns->ns_n_entries);
-	else if (strcmp(k, "valid-after") == 0)
+	} else if (strcmp(v.nv_source, "consensus") != 0 && (strcmp(k, "valid-after") == 0 ||
+	    strcmp(k, "fresh-until") == 0 || strcmp(k, "valid-until") == 0)) {
+		/* A list from the configuration has no validity: do not make one up. */
+		*err = "Not a consensus: no validity times";
+		return -1;
+	} else if (strcmp(k, "valid-after") == 0) {
 		out_printf(out, "%lld", (long long)v.nv_ns->ns_valid_after);
-	else if (strcmp(k, "fresh-until") == 0)
+	} else if (strcmp(k, "fresh-until") == 0) {
 		out_printf(out, "%lld", (long long)v.nv_ns->ns_fresh_until);
-	else if (strcmp(k, "valid-until") == 0)
+	} else if (strcmp(k, "valid-until") == 0) {
 		out_printf(out, "%lld", (long long)v.nv_ns->ns_valid_until);
-	else
+	} else {
 		return 1;
+	}
 	return 0;
 }
 

@@ -5,13 +5,12 @@
  * core's observers are pointed at the CIRC/STREAM/ORCONN events while
  * the port runs.
  *
- * Network status (ns/all, tord/consensus/...): the client's fetched
- * consensus when the directory fetcher provides one
- * (glue_client_consensus), else the static relay list of the
- * configuration as a consensus-shaped document.  Authority figures come
- * from glue_dirauth_relays_listed / glue_dirauth_last_consensus.  These
- * three pointers are the hooks for feature/client/dirfetch.h and
- * feature/dir/dirauth.h: NULL leaves the key answering 551.
+ * Network status (ns/all, tord/consensus/...): the client's consensus
+ * (client_dir_consensus) when it holds one, else the static relay list
+ * of the configuration as a consensus-shaped document.  Authority
+ * figures come from glue_dirauth_relays_listed /
+ * glue_dirauth_last_consensus, the hooks for feature/dir/dirauth.h: NULL
+ * leaves the keys answering 551.
  */
 #include <config.h>	/* autoconf's; "config.h" would be app/config.h */
 
@@ -25,6 +24,7 @@
 #include "core/or/circuit.h"
 #include "core/or/stream.h"
 #include "feature/client/client.h"
+#include "feature/client/dirfetch.h"
 #include "feature/control/control.h"
 #include "feature/control/control_node.h"
 #include "feature/control/control_ns.h"
@@ -32,8 +32,7 @@
 #include "feature/exit/exit.h"
 #include "lib/log.h"
 
-/* Directory sources (see above); set when their modules are linked in. */
-static const struct netstatus *(*glue_client_consensus)(void);
+/* Authority figures (see above); set once feature/dir/dirauth.h is in. */
 static size_t	(*glue_dirauth_relays_listed)(void);
 static int64_t	(*glue_dirauth_last_consensus)(void);
 
@@ -141,7 +140,7 @@ glue_ns_view(struct control_ns_view *v)
 {
 	if (node_role != ROLE_CLIENT)
 		return false;
-	if (glue_client_consensus != NULL && (v->nv_ns = glue_client_consensus()) != NULL) {
+	if ((v->nv_ns = client_dir_consensus()) != NULL) {
 		v->nv_source = "consensus";
 		return true;
 	}

@@ -86,6 +86,8 @@ relay_config_from(const struct tord_config *cfg, struct relay_config *rc)
 	memset(rc, 0, sizeof(*rc));
 	rc->rc_or_listen = cfg->or_listen;
 	rc->rc_max_circuits_per_link = (uint32_t)cfg->max_circuits_per_link;
+	rc->rc_create_rate = (uint32_t)cfg->create_rate;
+	rc->rc_create_burst = (uint32_t)cfg->create_burst;
 	rc->rc_max_queue_memory = cfg->max_queue_memory;
 #ifdef TORD_TEST_HOOKS
 	rc->rc_test_flip_bit = getenv("TORD_TEST_FLIP_BIT") != NULL;

@@ -26,6 +26,7 @@
 #include "core/crypto/onion_ntor.h"
 #include "core/crypto/relay_crypto.h"
 #include "core/or/circuit.h"
+#include "core/or/dos.h"
 #include "core/or/link.h"
 #include "core/or/relay.h"
 #include "core/or/stream.h"
@@ -74,6 +75,14 @@ relay_handle_create2(struct link *l, uint32_t circid, const uint8_t *payload, si
 	if (link_find_circuit(l, circid) != NULL)
 		return;		/* Tor drops a CREATE2 for an id in use */
 	if (link_n_circuits(l) >= or_options.oo_max_circuits_per_link) {
+		relay_send_destroy(l, circid, DESTROY_REASON_RESOURCELIMIT);
+		return;
+	}
+	/*
+	 * Per client address, before any public-key work.  Relays extending
+	 * circuits are not counted (see dos.h): a busy guard sends many.
+	 */
+	if (!l->l_peer_is_relay && !dos_create_allow(&l->l_peer_addr, mainloop_now())) {
 		relay_send_destroy(l, circid, DESTROY_REASON_RESOURCELIMIT);
 		return;
 	}

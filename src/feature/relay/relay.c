@@ -10,6 +10,7 @@
 
 #include "core/mainloop/listener.h"
 #include "core/or/circuit.h"
+#include "core/or/dos.h"
 #include "core/or/link.h"
 #include "core/or/or.h"
 #include "feature/relay/relay.h"
@@ -27,6 +28,7 @@ void
 relay_reconfigure(const struct relay_config *cfg)
 {
 	or_options.oo_max_circuits_per_link = cfg->rc_max_circuits_per_link;
+	dos_create_configure(cfg->rc_create_rate, cfg->rc_create_burst);
 	if (cfg->rc_max_queue_memory)
 		or_options.oo_max_queue_bytes = cfg->rc_max_queue_memory;
 #ifdef TORD_TEST_HOOKS
@@ -65,6 +67,7 @@ void
 relay_stop(void)
 {
 	listener_free(or_listener);
+	dos_shutdown();
 	or_options.oo_is_relay = false;
 	or_options.oo_keys = NULL;
 }

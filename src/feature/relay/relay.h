@@ -15,6 +15,8 @@
 struct relay_config {
 	struct addr	rc_or_listen;		/* where to accept links */
 	uint32_t	rc_max_circuits_per_link;
+	uint32_t	rc_create_rate;		/* CREATE2/s per client address, 0: no limit */
+	uint32_t	rc_create_burst;
 	uint64_t	rc_max_queue_memory;	/* bytes of queued cells, all circuits */
 	bool		rc_test_flip_bit;	/* test builds only: corrupt passing cells */
 };

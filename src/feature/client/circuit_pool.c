@@ -222,6 +222,9 @@ pool_launch(uint16_t port, const char *key)
 	struct pool_circ *pc;
 
 	if (client_pick_path(port, path) != 3) {
+		/* Still bootstrapping: the directory code reports progress. */
+		if (client_path_pending != NULL && client_path_pending())
+			return LAUNCH_NO_PATH;
 		if (port != 0 && client_pick_path(0, path) == 3) {
 			log_rl(&pool_nopath_rl, LL_NOTICE, LD_CIRC,
 			    "no exit relay accepts a requested port");

@@ -44,7 +44,6 @@ static struct {
 	struct dirclient_req		*req;
 	size_t				 order[NS_MAX_AUTH];
 	size_t				 next;		/* index into order */
-	bool				 round;
 	unsigned			 failures;	/* failed rounds in a row */
 	unsigned			 same;		/* rounds that got nothing newer */
 	struct ml_timer			 timer;
@@ -82,7 +81,6 @@ dirfetch_round_failed(void)
 {
 	int64_t delay;
 
-	df.round = false;
 	df.failures++;
 	delay = dirfetch_backoff(df.failures, path_rng_crypto, NULL);
 	if (df.held_live && util_wall_sec() <= df.held->ns_valid_until)
@@ -209,14 +207,12 @@ dirfetch_answer(void *arg, int status, const char *body, size_t len, const char 
 	} else {
 		switch (dirfetch_consider(body, len, a->da_nickname, false)) {
 		case DFV_ACCEPT:
-			df.round = false;
 			df.failures = 0;
 			df.same = 0;
 			dirfetch_schedule_refetch();
 			return;
 		case DFV_SAME:
 			/* The authorities have not voted yet: ask again a bit later. */
-			df.round = false;
 			df.same++;
 			dirfetch_schedule_at(MAX(dirfetch_next_fetch(df.held->ns_valid_after,
 			    df.held->ns_fresh_until, df.held->ns_valid_until, util_wall_sec(),
@@ -272,7 +268,6 @@ dirfetch_round(struct ml_timer *t)
 		df.order[j] = tmp;
 	}
 	df.next = 0;
-	df.round = true;
 	dirfetch_try_next();
 }
 

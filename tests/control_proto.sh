@@ -289,6 +289,7 @@ ok(b"s3cret" not in captured_wo_plain, "the password never crossed the socket (c
 # python3-stem authenticates by SAFECOOKIE and reads GETINFO.
 try:
     import stem.control
+    import stem.version
     have_stem = True
 except ImportError:
     have_stem = False
@@ -299,6 +300,8 @@ if have_stem:
             v = ctl.get_info("version")
             p = ctl.get_info("process/pid")
         ok(v != "" and p.isdigit(), "python3-stem: SAFECOOKIE and GETINFO")
+        ok(stem.version.Version(v) >= stem.version.Version("0.4.0.0") and "(tord-" in v,
+           "python3-stem parses GETINFO version as a Tor version (%s)" % v)
     except Exception as e:
         ok(False, "python3-stem: %r" % (e,))
 else:

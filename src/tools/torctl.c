@@ -98,7 +98,7 @@ enum st_key {
 };
 
 static const char *const status_keys[SK_COUNT_] = {
-	"tord/role", "nickname", "fingerprint", "version", "process/pid", "uptime",
+	"tord/role", "nickname", "fingerprint", "tord/version", "process/pid", "uptime",
 	"status/bootstrap-phase",
 	"tord/consensus/source", "tord/consensus/relays", "tord/consensus/valid-after",
 	"tord/consensus/fresh-until", "tord/consensus/valid-until",
@@ -285,7 +285,7 @@ do_status(struct torctl_ctx *x)
 		v[i] = torctl_getinfo(x, status_keys[i], true);
 	memset(&boot, 0, sizeof(boot));
 	if (v[SK_VERSION] == NULL) {
-		fprintf(stderr, "torctl: the node did not answer GETINFO version\n");
+		fprintf(stderr, "torctl: the node did not answer GETINFO tord/version\n");
 		rc = TORCTL_EXIT_FAILED;
 		goto done;
 	}

@@ -154,7 +154,7 @@ cmd_protocolinfo(struct control_conn *cc, const struct ctl_args *a, const char *
 		control_reply(cc, 250, '-', "AUTH METHODS=NULL");
 		break;
 	}
-	control_reply(cc, 250, '-', "VERSION Tor=\"%s\"", PACKAGE_VERSION);
+	control_reply(cc, 250, '-', "VERSION Tor=\"%s\"", CONTROL_VERSION_STRING);
 	control_reply(cc, 250, ' ', "OK");
 	buf_free_storage(&b, 0);
 }

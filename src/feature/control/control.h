@@ -33,6 +33,16 @@ enum control_auth_cfg {
 	CONTROL_AUTHCFG_NONE,		/* anyone who can reach the socket (warned) */
 };
 
+/*
+ * What GETINFO version and PROTOCOLINFO's VERSION say: the Tor release
+ * whose control-spec subset tord speaks, with tord's version as Tor's
+ * "extra" tag.  Controller libraries gate features on this (stem refuses
+ * event listeners to a "0.1.0"); tord's own version alone is GETINFO
+ * tord/version.  Needs PACKAGE_VERSION (config.h).
+ */
+#define CONTROL_TOR_COMPAT		"0.4.8.0"
+#define CONTROL_VERSION_STRING		CONTROL_TOR_COMPAT " (tord-" PACKAGE_VERSION ")"
+
 #define CONTROL_MAX_CLIENTS_DEFAULT	16
 #define CONTROL_SOCKET_NAME		"control.sock"
 

@@ -143,7 +143,10 @@ control_set_bootstrap(int progress, const char *tag, const char *summary)
 static int
 gi_version(const char *key, struct buf *out, const char **err)
 {
-	buf_add(out, PACKAGE_VERSION, strlen(PACKAGE_VERSION));
+	const char *v = strcmp(key, "tord/version") == 0 ? PACKAGE_VERSION :
+	    CONTROL_VERSION_STRING;
+
+	buf_add(out, v, strlen(v));
 	return 0;
 }
 
@@ -218,7 +221,9 @@ control_getinfo_register_defaults(void)
 {
 	if (start_time < 0)
 		start_time = mainloop_now();
-	control_register_getinfo("version", gi_version, "tord version");
+	control_register_getinfo("version", gi_version,
+	    "Tor version whose control protocol is spoken, tord's in parentheses");
+	control_register_getinfo("tord/version", gi_version, "tord version");
 	control_register_getinfo("config-file", gi_option, "configuration file in use");
 	control_register_getinfo("fingerprint", gi_option, "identity fingerprint (relays)");
 	control_register_getinfo("nickname", gi_option, "node nickname");

@@ -11,8 +11,10 @@
 #   - consensus signed by an unknown key, tampered after signing, expired,
 #     signed by 1 of 3: refused with the reason, no bootstrap, no cache;
 #   - one authority down and one answering garbage: the third is used;
+#     one that never answers times out, and rounds repeat with backoff;
 #   - short validity (10 s fresh): refetched; an older one is refused as
-#     a rollback; a newer one without our guard replaces the guard.
+#     a rollback; a newer one without our guard replaces the guard;
+#   - a guard relay that is stopped is replaced after repeated failures.
 # TAP output.  Loopback only; everything started is stopped by pid.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -56,7 +58,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 # Poll (bounded) until a command succeeds: secs cmd...
 wait_for() { local s=$1 i; shift; for i in $(seq 1 $((s * 5))); do "$@" && return 0; sleep 0.2; done; return 1; }
 
-echo "1..32"
+echo "1..36"
 
 # ---- relays ----------------------------------------------------------------
 AUTH_IP=(127.75.0.1 127.75.0.2 127.75.0.3)
@@ -249,18 +251,39 @@ start_client c3
 if wait_for 60 bootstrapped; then ok "with auth1 down and auth2 answering garbage, the client bootstraps"; else notok "with auth1 down and auth2 answering garbage, the client bootstraps"; show_log; fi
 check "... from auth3" logged 'consensus from auth3 accepted'
 stop_client
-# Only garbage and a dead authority: the reasons, then retries with backoff.
+# Nothing usable: one authority accepts but never answers, one is down, one
+# answers garbage.  Each is logged with its reason; rounds repeat with backoff.
+"$PY" -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(16)
+s.settimeout(1)
+held, end = [], time.time() + 120
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass
+' "${AUTH_IP[0]}" "$AUTH_PORT" &
+PIDS[hang]=$!
+auth_down 2
 serve "$D/garbage.cons" 3
 write_client c4
 start_client c4
-check "garbage is refused as malformed" wait_for 30 logged 'consensus from auth[23] refused: malformed'
-check "the authority that is down is logged by name" logged 'consensus fetch from auth1 failed: '
+check "garbage is refused as malformed" wait_for 30 logged 'consensus from auth3 refused: malformed'
+check "an authority that is down is logged by name" wait_for 30 logged 'consensus fetch from auth2 failed: '
+check "an authority that never answers times out (directory_timeout)" \
+    wait_for 30 logged 'consensus fetch from auth1 failed: timed out'
 check "a round with nothing usable is retried with backoff" \
     wait_for 30 logged 'no usable consensus from any of the 3 authorities \(round 2\); retrying in'
 stop_client
+stop hang
 
 # ---- 5. short validity: refetch, rollback, a guard dropped from the consensus ------
 auth_up 1
+auth_up 2
 make_cons short --valid-after -60 --fresh 10 --valid 90
 serve "$D/short.cons" 1 2 3
 write_client c5
@@ -289,6 +312,25 @@ new_guard() {
 }
 # Circuits built before keep working; the next one drawn picks the new guard.
 check "guard-state names the new guard once a circuit is drawn" wait_for 60 new_guard
+stop_client
+
+# ---- 6. a guard that fails is replaced -----------------------------------------------
+serve "$D/good.cons" 1 2 3
+write_client c6
+start_client c6
+wait_for 60 bootstrapped
+guard6=$(awk '$1 == "guard" { print $2 }' "$D/c6/guard-state" 2>/dev/null)
+dead=$(awk -v f="$guard6" '$3 == f { print $1 }' "$D/relays")
+if [ -n "$dead" ]; then
+	stop "$dead"
+	check "a guard that stops answering is replaced after repeated failures" \
+	    wait_for 90 logged "guard $dead \($guard6\) replaced: [0-9]+ circuits in a row failed at it over [0-9]+ s"
+	check "curl works through the new guard" fetch_ok
+	g=$(awk '$1 == "guard" { print $2 }' "$D/c6/guard-state" 2>/dev/null)
+	check "guard-state names the new guard" sh -c "[ -n '$g' ] && [ '$g' != '$guard6' ]"
+else
+	for i in 1 2 3; do notok "no guard to stop (guard-state: '$guard6')"; done
+fi
 stop_client
 
 check "no node logged a BUG" sh -c "! grep -l 'BUG\|AddressSanitizer\|runtime error' '$D'/*/log '$D'/*/stderr 2>/dev/null"

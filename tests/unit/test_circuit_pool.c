@@ -264,6 +264,36 @@ test_guards_failover(void **state)
 	    IDENTITY_LEN);
 }
 
+/* Relays that did not answer: left out until their time, bounded table. */
+static void
+test_avoid(void **state)
+{
+	struct client_avoid a;
+	uint8_t id[CLIENT_AVOID_MAX + 1][IDENTITY_LEN];
+	int i;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i <= CLIENT_AVOID_MAX; i++)
+		memset(id[i], i + 1, IDENTITY_LEN);
+	assert_false(client_avoid_has(&a, id[0], 0));
+	client_avoid_add(&a, id[0], 160);
+	assert_true(client_avoid_has(&a, id[0], 100));
+	assert_true(client_avoid_has(&a, id[0], 159.9));
+	assert_false(client_avoid_has(&a, id[0], 160));
+	assert_false(client_avoid_has(&a, id[1], 100));
+	/* Again: the time is replaced, not a second entry. */
+	client_avoid_add(&a, id[0], 200);
+	assert_true(client_avoid_has(&a, id[0], 190));
+	/* Full: a new one replaces the entry that expires first. */
+	for (i = 1; i < CLIENT_AVOID_MAX; i++)
+		client_avoid_add(&a, id[i], 300 + i);
+	client_avoid_add(&a, id[CLIENT_AVOID_MAX], 400);
+	assert_false(client_avoid_has(&a, id[0], 100));
+	for (i = 1; i <= CLIENT_AVOID_MAX; i++)
+		assert_true(client_avoid_has(&a, id[i], 250));
+}
+
 int
 main(void)
 {
@@ -274,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_pick_static_constraints),
 		cmocka_unit_test(test_pick_static_pinned_guard),
 		cmocka_unit_test(test_guards_failover),
+		cmocka_unit_test(test_avoid),
 	};
 
 	return cmocka_run_group_tests_name("circuit_pool", tests, NULL, NULL);

@@ -402,6 +402,10 @@ stream_handle_end(struct stream *s, const uint8_t *data, size_t len)
 		reason = e.re_reason;
 	s->s_end_rcvd = true;
 	s->s_end_reason = reason;
+	/* Why a stream ended is what users ask first (no destination here). */
+	if (!s->s_at_exit)
+		log_info(LD_RELAY, "stream=%llu END from the exit: reason=%s",
+		    (unsigned long long)s->s_gid, reasons_end_name(reason));
 	if (s->s_state == STREAM_ST_WAIT && !s->s_at_exit) {
 		/* Not connected yet: the edge answers its app or retries. */
 		stream_fail_waiting(s, reason);

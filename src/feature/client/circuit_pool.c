@@ -88,36 +88,36 @@ client_path_pending_fn	client_path_pending;
  * across restarts comes with the directory.)
  */
 #define POOL_GUARD_RETRY	60.0
-#define POOL_GUARD_DRAWS	16	/* random draws to find an unlisted guard */
+#define POOL_AVOID_TIME		30.0	/* a relay that did not answer is left out */
+#define POOL_PATH_DRAWS		16	/* random draws to find a path that fits */
 
 static struct client_guards	pool_guards;
+static struct client_avoid	pool_avoid;
 
 static int
 static_pick_path(uint16_t port, struct relay_info out[3])
 {
 	const uint8_t *gid;
-	int n, draws;
+	int draws;
 
 	if (pool_cfg == NULL)
 		return -1;
 	gid = client_guards_current(&pool_guards, pool_cfg->cc_relays, pool_cfg->cc_n_relays,
 	    mainloop_now());
-	n = client_pick_static_guarded(pool_cfg->cc_relays, pool_cfg->cc_n_relays, port,
-	    pool_cfg->cc_enforce_distinct_subnets, gid, out);
-	if (n != 3 || gid != NULL)
-		return n;
 	/* A new guard: not one of those listed (they are all unreachable). */
-	for (draws = 1; draws < POOL_GUARD_DRAWS &&
-	    client_guards_listed(&pool_guards, out[0].ri_id); draws++)
+	for (draws = 0; draws < POOL_PATH_DRAWS; draws++) {
 		if (client_pick_static_guarded(pool_cfg->cc_relays, pool_cfg->cc_n_relays, port,
-		    pool_cfg->cc_enforce_distinct_subnets, NULL, out) != 3)
+		    pool_cfg->cc_enforce_distinct_subnets, gid, out) != 3)
 			return -1;
-	if (!client_guards_listed(&pool_guards, out[0].ri_id)) {
+		if (gid != NULL || !client_guards_listed(&pool_guards, out[0].ri_id))
+			break;
+	}
+	if (gid == NULL && !client_guards_listed(&pool_guards, out[0].ri_id)) {
 		client_guards_add(&pool_guards, out[0].ri_id);
 		log_info(LD_CIRC, "guard chosen: %s (guard %zu)", out[0].ri_nickname,
 		    pool_guards.cg_n);
 	}
-	return n;
+	return 3;
 }
 
 static bool
@@ -220,6 +220,8 @@ pool_launch(uint16_t port, const char *key)
 	struct relay_info path[3];
 	struct circuit *c;
 	struct pool_circ *pc;
+	double now = mainloop_now();
+	int draws;
 
 	if (client_pick_path(port, path) != 3) {
 		/* Still bootstrapping: the directory code reports progress. */
@@ -234,6 +236,15 @@ pool_launch(uint16_t port, const char *key)
 		    "no path: not enough usable relays known");
 		return LAUNCH_NO_PATH;
 	}
+	/*
+	 * Whatever picked it: leave out a middle or exit that did not answer
+	 * lately, if a few more draws can (else the last one is still a try).
+	 */
+	for (draws = 1; draws < POOL_PATH_DRAWS &&
+	    (client_avoid_has(&pool_avoid, path[1].ri_id, now) ||
+	    client_avoid_has(&pool_avoid, path[2].ri_id, now)); draws++)
+		if (client_pick_path(port, path) != 3)
+			return LAUNCH_NO_PATH;
 	c = circuit_launch(path, 3, CIRC_PURPOSE_GENERAL,
 	    pool_cfg->cc_circuit_build_timeout);
 	if (c == NULL) {
@@ -472,6 +483,13 @@ pool_failed(struct circuit *c, const char *why)
 		    POOL_GUARD_RETRY);
 		log_notice(LD_CIRC, "guard %s unreachable (%s): using another for %.0f s",
 		    c->c_hops[0].h_relay.ri_nickname, why, POOL_GUARD_RETRY);
+	} else if (c->c_n_built > 0 && c->c_n_built < c->c_n_hops &&
+	    strcmp(why, "link failed") != 0) {
+		/* Our link is fine: the hop we were extending to did not answer. */
+		client_avoid_add(&pool_avoid, c->c_hops[c->c_n_built].h_relay.ri_id,
+		    mainloop_now() + POOL_AVOID_TIME);
+		log_info(LD_CIRC, "circ=%u: %s did not answer; left out of paths for %.0f s",
+		    c->c_gid, c->c_hops[c->c_n_built].h_relay.ri_nickname, POOL_AVOID_TIME);
 	}
 	/* Charge the failure to the requests it was launched for. */
 	if (pc->pc_reserved != NULL)
@@ -594,6 +612,7 @@ circuit_pool_init(const struct client_config *cfg)
 
 	pool_cfg = cfg;
 	memset(&pool_guards, 0, sizeof(pool_guards));
+	memset(&pool_avoid, 0, sizeof(pool_avoid));
 	pool_prev_hooks = circuit_origin_hooks;
 	circuit_origin_hooks.built = pool_built;
 	circuit_origin_hooks.failed = pool_failed;

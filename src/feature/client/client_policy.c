@@ -312,6 +312,34 @@ client_guards_failed(struct client_guards *g, const uint8_t id[IDENTITY_LEN], do
 		g->cg_retry_at[i] = now + retry;
 }
 
+void
+client_avoid_add(struct client_avoid *a, const uint8_t id[IDENTITY_LEN], double until)
+{
+	size_t i, slot = 0;
+
+	for (i = 0; i < CLIENT_AVOID_MAX; i++) {
+		if (memcmp(a->ca_id[i], id, IDENTITY_LEN) == 0) {
+			slot = i;
+			break;
+		}
+		if (a->ca_until[i] < a->ca_until[slot])
+			slot = i;
+	}
+	memcpy(a->ca_id[slot], id, IDENTITY_LEN);
+	a->ca_until[slot] = until;
+}
+
+bool
+client_avoid_has(const struct client_avoid *a, const uint8_t id[IDENTITY_LEN], double now)
+{
+	size_t i;
+
+	for (i = 0; i < CLIENT_AVOID_MAX; i++)
+		if (a->ca_until[i] > now && memcmp(a->ca_id[i], id, IDENTITY_LEN) == 0)
+			return true;
+	return false;
+}
+
 bool
 client_reason_retryable(int reason)
 {

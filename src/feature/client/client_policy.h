@@ -139,6 +139,26 @@ void	client_guards_add(struct client_guards *g, const uint8_t id[IDENTITY_LEN]);
 void	client_guards_failed(struct client_guards *g, const uint8_t id[IDENTITY_LEN],
 	    double now, double retry);
 
+/* ---- Relays that did not answer. */
+
+#define CLIENT_AVOID_MAX	16
+
+/*
+ * Relays a circuit could not be extended to (build timed out or
+ * destroyed while extending to them), left out of new paths until
+ * their time is up: a relay that is frozen or gone stays in a static
+ * list (and in the consensus until the next one), and each circuit
+ * through it costs a whole build timeout.  Bounded: a new entry replaces
+ * the one that expires first.
+ */
+struct client_avoid {
+	uint8_t	ca_id[CLIENT_AVOID_MAX][IDENTITY_LEN];
+	double	ca_until[CLIENT_AVOID_MAX];
+};
+
+void	client_avoid_add(struct client_avoid *a, const uint8_t id[IDENTITY_LEN], double until);
+bool	client_avoid_has(const struct client_avoid *a, const uint8_t id[IDENTITY_LEN], double now);
+
 /* ---- Retries. */
 
 /*

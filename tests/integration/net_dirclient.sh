@@ -333,5 +333,5 @@ else
 fi
 stop_client
 
-check "no node logged a BUG" sh -c "! grep -l 'BUG\|AddressSanitizer\|runtime error' '$D'/*/log '$D'/*/stderr 2>/dev/null"
+check "no node logged a BUG" sh -c "! grep -l 'BUG\|AddressSanitizer\|LeakSanitizer\|runtime error' '$D'/*/log '$D'/*/stderr 2>/dev/null"
 [ $fails = 0 ]

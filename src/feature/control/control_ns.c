@@ -151,32 +151,3 @@ control_ns_from_entries(const struct ns_entry *e, size_t n, int64_t valid_after)
 	}
 	return ns;
 }
-
-struct netstatus *
-control_ns_from_nodelist(const nodelist_t *nl)
-{
-	struct ns_entry *e = xcalloc(nl->nl_n ? nl->nl_n : 1, sizeof(*e));
-	struct netstatus *ns;
-	size_t i;
-
-	for (i = 0; i < nl->nl_n; i++) {
-		const struct node *n = &nl->nl_nodes[i];
-
-		memcpy(e[i].e_nickname, n->n_nickname, sizeof(e[i].e_nickname));
-		memcpy(e[i].e_id, n->n_id, sizeof(e[i].e_id));
-		e[i].e_ipv4 = n->n_ipv4;
-		e[i].e_or_port = n->n_or_port;
-		e[i].e_has_ipv6 = n->n_has_ipv6;
-		memcpy(e[i].e_ipv6, n->n_ipv6, sizeof(e[i].e_ipv6));
-		e[i].e_ipv6_port = n->n_ipv6_port;
-		memcpy(e[i].e_onion_key, n->n_onion_key, sizeof(e[i].e_onion_key));
-		e[i].e_flags = n->n_flags;
-		e[i].e_bandwidth = n->n_bandwidth;
-		e[i].e_policy = n->n_policy;
-		e[i].e_n_family = (uint8_t)MIN(n->n_n_family, DIR_MAX_FAMILY);
-		memcpy(e[i].e_family, n->n_family, sizeof(e[i].e_family));
-	}
-	ns = control_ns_from_entries(e, nl->nl_n, nl->nl_valid_after);
-	free(e);
-	return ns;
-}

@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "feature/client/nodelist.h"
 #include "feature/dir/netstatus.h"
 #include "lib/buf.h"
 
@@ -54,7 +53,5 @@ long	control_ns_format(const struct netstatus *ns, const char *fp, const char *n
  */
 struct netstatus *control_ns_from_entries(const struct ns_entry *e, size_t n,
 	    int64_t valid_after);
-/* The same from a client's nodelist. */
-struct netstatus *control_ns_from_nodelist(const nodelist_t *nl);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * Unit tests for feature/client/nodelist and path: 10,000 selections over
  * a synthetic consensus (distinct hops, exit policy, /16 and family
- * rules, bandwidth-proportional exit choice by chi-square), guard
- * pinning, clean failures, the subnet switch, and the guard state file.
+ * rules, bandwidth-proportional exit, guard and middle choice by
+ * chi-square), guard pinning, clean failures, the subnet switch, and
+ * the guard state file.
  */
 #include "config.h"
 
@@ -217,6 +218,102 @@ test_many_paths(void **state)
 	nodelist_free(nl);
 }
 
+/*
+ * Guard and middle frequencies: one exit, 10 Guard relays (weights 100,
+ * 200 ... 1000) and 10 plain relays (weights 50, 150 ... 950), each in
+ * its own /16, no families, so nothing but the weights decides.  With no
+ * pinned guard, guard k is drawn with p = w_k / sum(guard weights); the
+ * middle m, given guard g, with w_m / (W - w_exit - w_g).  Chi-square
+ * over 10,000 paths: 9 degrees of freedom for guards (< 27.88), 19 for
+ * middles (< 43.82), each with probability 0.999; fixed seed.
+ */
+static void
+test_guard_middle_weights(void **state)
+{
+	struct netstatus *c = netstatus_new(NS_CONSENSUS);
+	struct docfmt_reason r;
+	struct ns_entry e;
+	nodelist_t *nl;
+	uint64_t seed = 0xfeedface1234ULL;
+	struct path_opts o = { 80, true, NULL, test_rng, &seed };
+	struct path p;
+	uint32_t gcount[21] = { 0 }, mcount[21] = { 0 }, i, j;
+	double gw = 0, all = 0, wexit = 0, chi_g = 0, chi_m = 0, expect;
+
+	c->ns_valid_after = 1700000000;
+	c->ns_fresh_until = c->ns_valid_after + 3600;
+	c->ns_valid_until = c->ns_valid_after + 3 * 3600;
+	c->ns_n_voters = 1;
+	for (i = 0; i < 21; i++) {
+		memset(&e, 0, sizeof(e));
+		relay_id(1000 + i, e.e_id);
+		snprintf(e.e_nickname, sizeof(e.e_nickname), "w%u", i);
+		e.e_ipv4 = 0x0a000001u | (i << 16);
+		e.e_or_port = 9001;
+		e.e_flags = NSF_RUNNING | NSF_VALID | NSF_FAST;
+		policy_summary_reject_all(&e.e_policy);
+		if (i == 0) {
+			e.e_flags |= NSF_EXIT;
+			e.e_bandwidth = 500;
+			assert_int_equal(policy_summary_parse("accept 80", &e.e_policy), 0);
+		} else if (i <= 10) {
+			e.e_flags |= NSF_GUARD;
+			e.e_bandwidth = 100 * i;
+		} else {
+			e.e_bandwidth = 100 * (i - 10) - 50;
+		}
+		netstatus_add_entry(c, &e);
+	}
+	assert_int_equal(netstatus_finish(c, &r), 0);
+	nl = nodelist_new(c);
+	netstatus_free(c);
+	for (i = 0; i < nl->nl_n; i++) {
+		all += nl->nl_nodes[i].n_bandwidth;
+		if (nl->nl_nodes[i].n_flags & NSF_GUARD)
+			gw += nl->nl_nodes[i].n_bandwidth;
+		if (nl->nl_nodes[i].n_flags & NSF_EXIT)
+			wexit = nl->nl_nodes[i].n_bandwidth;
+	}
+	for (i = 0; i < NPATHS; i++) {
+		assert_int_equal(path_choose(nl, &o, &p, &r), 0);
+		check_path(&p, 80);
+		gcount[p.p_guard - nl->nl_nodes]++;
+		mcount[p.p_middle - nl->nl_nodes]++;
+	}
+	for (i = 0; i < nl->nl_n; i++) {
+		const struct node *n = &nl->nl_nodes[i];
+
+		if (n->n_flags & NSF_GUARD) {
+			expect = NPATHS * n->n_bandwidth / gw;
+			chi_g += (gcount[i] - expect) * (gcount[i] - expect) / expect;
+		} else {
+			assert_int_equal(gcount[i], 0);
+		}
+		if (n->n_flags & NSF_EXIT) {
+			assert_int_equal(mcount[i], 0);
+			continue;
+		}
+		/* P(middle = i) = sum over guards g != i of P(g) w_i / (W - w_exit - w_g). */
+		expect = 0;
+		for (j = 0; j < nl->nl_n; j++) {
+			const struct node *g = &nl->nl_nodes[j];
+
+			if (j == i || !(g->n_flags & NSF_GUARD))
+				continue;
+			expect += (g->n_bandwidth / gw) * n->n_bandwidth /
+			    (all - wexit - g->n_bandwidth);
+		}
+		expect *= NPATHS;
+		chi_m += (mcount[i] - expect) * (mcount[i] - expect) / expect;
+	}
+	if (chi_g >= 27.88)
+		fail_msg("guards: chi-square %.2f over 9 df", chi_g);
+	if (chi_m >= 43.82)
+		fail_msg("middles: chi-square %.2f over 19 df", chi_m);
+	print_message("guards chi2=%.2f (9 df), middles chi2=%.2f (19 df)\n", chi_g, chi_m);
+	nodelist_free(nl);
+}
+
 static void
 test_guard_pinning(void **state)
 {
@@ -340,6 +437,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nodelist),
 		cmocka_unit_test(test_many_paths),
+		cmocka_unit_test(test_guard_middle_weights),
 		cmocka_unit_test(test_guard_pinning),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_guard_state),

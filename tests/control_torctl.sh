@@ -152,6 +152,54 @@ else
 fi
 esc=$(printf '\033')
 check "... with no escape sequences" sh -c "! grep -q '$esc' '$tmp/top.out'"
+# top on a terminal (a pseudo-terminal here): q, and Control-C, end it
+# with status 0 and the terminal restored (cursor shown, normal screen).
+cat >"$tmp/pty_top.py" <<'EOF'
+import os, pty, select, signal, sys, time
+key = {"q": b"q", "ctrl-c": b"\x03"}[sys.argv[1]]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+out = b""
+def read_for(secs, until=None):
+    global out
+    end = time.time() + secs
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 65536)
+            except OSError:
+                return
+            if not d:
+                return
+            out += d
+            if until is not None and until in out:
+                return
+read_for(15, b"torctl top:")
+assert b"torctl top: testnode" in out, out[-300:]
+read_for(1.5)
+assert out.count(b"torctl top:") >= 2, "no refresh: %r" % out[-300:]
+os.write(fd, key)
+end = time.time() + 10
+status = None
+while time.time() < end:
+    read_for(0.2)
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p == pid:
+        status = st
+        break
+if status is None:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    sys.exit("top did not exit on %s" % sys.argv[1])
+assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+assert b"\x1b[?1049h" in out and out.rstrip().endswith(b"\x1b[?25h\x1b[?1049l"), out[-80:]
+EOF
+check "top on a terminal: refreshes, q quits with status 0 and restores the screen" \
+    timeout 40 "$PY" "$tmp/pty_top.py" q "$torctl" --control "$S" top
+check "top on a terminal: Control-C quits with status 0 and restores the screen" \
+    timeout 40 "$PY" "$tmp/pty_top.py" ctrl-c "$torctl" --control "$S" top
 
 out=$(T getinfo test/lines)
 check "getinfo of one multi-line key prints the raw value" \

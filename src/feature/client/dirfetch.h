@@ -58,7 +58,11 @@ void	dirfetch_stop(void);
  * reference), or NULL.  For the control port (GETINFO ns/all).
  */
 const struct netstatus *client_dir_consensus(void);
-/* The nodelist of the live consensus paths are drawn from, or NULL. */
+/*
+ * The nodelist of the consensus last accepted as live (paths are drawn
+ * from it; it may since have expired, and then no new circuit is
+ * built), or NULL before the first one.
+ */
 const nodelist_t *client_dir_nodelist(void);
 
 #endif

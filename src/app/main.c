@@ -27,7 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "lib/crypto.h"
 #include "lib/log.h"
@@ -317,6 +321,32 @@ control_reload(void)
 	on_reload(SIGHUP);
 }
 
+/*
+ * Identity, onion and circuit keys live in this process's memory: no core
+ * file may hold them, and no other process of our user may read it
+ * (ptrace, /proc/PID/mem), as with Tor's DisableDebuggerAttachment.
+ * ASan builds stay dumpable: LeakSanitizer ptraces its own process.
+ */
+static void
+protect_memory(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) < 0)
+		log_warn(LD_GENERAL, "cannot disable core dumps: %s", strerror(errno));
+#if defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TORD_NO_DUMPABLE_OFF
+#endif
+#endif
+#ifndef TORD_NO_DUMPABLE_OFF
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		log_warn(LD_GENERAL, "cannot make the process non-dumpable: %s", strerror(errno));
+#endif
+#endif
+}
+
 static int
 run_node(void)
 {
@@ -326,6 +356,7 @@ run_node(void)
 	if (apply_logging(cfg) < 0)
 		return 1;
 	config_set_current(cfg);
+	protect_memory();
 	if (crypto_global_init() < 0)
 		goto out;
 	if (config_role_has_identity(cfg->role) && load_keys(cfg) < 0)

@@ -131,6 +131,27 @@ head_start(const uint8_t *p, size_t len, struct http_head *out,
 	return PARSE_OK;
 }
 
+/*
+ * Could p[0..len) still begin a request?  A method token, then a space;
+ * no NUL.  Garbage is refused at once instead of after a whole head's
+ * worth of bytes or the handshake timeout.
+ */
+static bool
+request_prefix_plausible(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	if (memchr(p, '\0', len) != NULL)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (p[i] == ' ')
+			return i > 0;
+		if (!is_tchar((char)p[i]))
+			return false;
+	}
+	return true;
+}
+
 enum parse_result
 http_parse_request(const uint8_t *p, size_t len, struct http_head *out,
     size_t *consumed)
@@ -140,8 +161,11 @@ http_parse_request(const uint8_t *p, size_t len, struct http_head *out,
 	size_t n;
 
 	*consumed = 0;
-	if ((rc = head_start(p, len, out, &n, &first, &cursor)) != PARSE_OK)
+	if ((rc = head_start(p, len, out, &n, &first, &cursor)) != PARSE_OK) {
+		if (rc == PARSE_NEED_MORE && !request_prefix_plausible(p, len))
+			return PARSE_ERROR;
 		return rc;
+	}
 	if ((sp1 = strchr(first, ' ')) == NULL ||
 	    (sp2 = strchr(sp1 + 1, ' ')) == NULL || sp1 == first ||
 	    sp2 == sp1 + 1)

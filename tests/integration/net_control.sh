@@ -53,7 +53,7 @@ trap 'echo "# interrupted"; exit 1' INT TERM
   echo "# watchdog: test took too long"; kill -TERM $$ ) 2>/dev/null &
 watchdog_pid=$!
 
-NTESTS=29
+NTESTS=32
 n=0
 fails=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -491,6 +491,40 @@ for l in open(sys.argv[1]).read().splitlines():
                         r"TIME_CREATED=\S+( REASON=[A-Z_]+)?", l) or \
            re.fullmatch(r"STREAM [0-9]+ [A-Z]+ [0-9]+ \S+( REASON=[A-Z_]+)?", l), l
 ' "$D/events.out"
+
+# Role figures and links, asked of the relays themselves: the guard of a
+# built circuit relayed cells and holds a link to that circuit's middle
+# relay; the exits opened the streams of the fetches above.
+"$top_srcdir/scripts/testnet" info --json >"$D/info.json"
+T --json circuits >"$D/circuits2.json"
+"$PY" - "$D/info.json" "$D/circuits2.json" >"$D/guard" <<'EOF'
+import json, sys
+nodes = json.load(open(sys.argv[1]))["nodes"]
+c = [c for c in json.load(open(sys.argv[2])) if c["status"] == "BUILT"][0]
+by_fp = {n.get("fingerprint", "").upper(): n for n in nodes}
+print(by_fp[c["path"][0]["fingerprint"]]["control"], c["path"][1]["fingerprint"])
+EOF
+read -r GUARD_CTL MIDDLE_FP <"$D/guard"
+"$TORCTL" --control "$GUARD_CTL" --json status >"$D/guard.json" 2>&1
+check "the guard's status: a relay that relayed circuits and cells" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["role"] in ("relay", "exit") and d["fingerprint"], d
+r = d["relay"]
+assert r["circuits_total"] >= 1 and r["cells_relayed"] > 0 and r["circuits_carried"] >= 1, r
+assert isinstance(r["cells_per_second"], int), r
+' "$D/guard.json"
+check "the guard's orconn-status lists its link to the middle relay as CONNECTED" \
+    sh -c "'$TORCTL' --control '$GUARD_CTL' getinfo orconn-status | grep -Eq '^.$MIDDLE_FP(~[A-Za-z0-9]+)? CONNECTED$'"
+opened=0
+for c in $("$PY" -c '
+import json, sys
+print(" ".join(n["control"] for n in json.load(open(sys.argv[1]))["nodes"] if n["role"] == "exit"))
+' "$D/info.json"); do
+	v=$("$TORCTL" --control "$c" getinfo tord/exit/streams-opened 2>/dev/null) || v=0
+	opened=$((opened + v))
+done
+check "the exits counted the streams they opened ($opened, at least the 8 fetches)" test $opened -ge 8
 
 # Failures against the real node.
 T getinfo no/such/key >/dev/null 2>&1; rc=$?

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/crypto/keys.h"
 #include "core/mainloop/mainloop.h"
 #include "core/or/circuit.h"
 #include "core/or/link.h"
@@ -117,6 +118,20 @@ gi_stream_status(const char *key, struct buf *out, const char **err)
 	return 0;
 }
 
+/*
+ * A link's peer as Tor's LongName: "$FP~nick", or "$FP" when the nickname
+ * is not known (links opened for an EXTEND2, which carries none).
+ */
+static const char *
+orconn_name(const struct link *l, char *buf, size_t len)
+{
+	char fp[FINGERPRINT_HEXLEN + 1];
+
+	keys_fingerprint(l->l_peer_id, fp);
+	snprintf(buf, len, "$%s%s%s", fp, l->l_peer_nick[0] ? "~" : "", l->l_peer_nick);
+	return buf;
+}
+
 static int
 gi_orconn_status(const char *key, struct buf *out, const char **err)
 {
@@ -126,7 +141,7 @@ gi_orconn_status(const char *key, struct buf *out, const char **err)
 	TAILQ_FOREACH(l, link_all(), l_entry) {
 		if (!l->l_peer_is_relay && !l->l_initiator)
 			continue;	/* a client's link: nothing to show */
-		line = xasprintf("%s %s\n", link_peer_desc(l, desc, sizeof(desc)),
+		line = xasprintf("%s %s\n", orconn_name(l, desc, sizeof(desc)),
 		    l->l_state == LINK_ST_OPEN ? "CONNECTED" : "LAUNCHED");
 		buf_add(out, line, strlen(line));
 		free(line);
@@ -218,7 +233,7 @@ control_event_orconn(const struct link *l, const char *status, const char *reaso
 	/* A relay's links from clients say nothing useful and tell who connects. */
 	if ((!l->l_peer_is_relay && !l->l_initiator) || !control_event_wanted(CONTROL_EV_ORCONN))
 		return;
-	control_event_emit(CONTROL_EV_ORCONN, "%s %s%s", link_peer_desc(l, desc, sizeof(desc)),
+	control_event_emit(CONTROL_EV_ORCONN, "%s %s%s", orconn_name(l, desc, sizeof(desc)),
 	    status, reason_kw(reason, rb, sizeof(rb)));
 }
 

@@ -168,7 +168,7 @@ if ! "$top_srcdir/scripts/testnet" up --detach --no-build --build-dir "$top_buil
     --http-connect-port "$HC_PORT" >"$D/up.log" 2>&1; then
 	notok "network comes up"
 	sed 's/^/# /' "$D/up.log" | tail -n 30
-	for i in $(seq 2 $NTESTS); do notok "skipped: no network"; done
+	for i in $(seq $((n + 1)) $NTESTS); do notok "skipped: no network"; done
 	exit 1
 fi
 ok "network comes up"

@@ -2,8 +2,8 @@
  * roles.c: the role table and its dispatch; see roles.h for the contract
  * and for how a feature plugs its start/reload/stop functions in.
  *
- * The placeholders below only log: until the data path lands, a node
- * starts, reports its role and address, reloads and shuts down cleanly.
+ * Each role's functions translate the configuration into the feature's
+ * own options (no feature keeps a pointer into a config) and call it.
  */
 #include <config.h>	/* autoconf's; "config.h" would be app/config.h */
 
@@ -18,6 +18,7 @@
 #include "feature/client/bootstrap.h"
 #include "feature/client/client.h"
 #include "feature/client/dirfetch.h"
+#include "feature/dir/dirauth.h"
 #include "feature/exit/exit.h"
 #include "feature/exit/exit_policy.h"
 #include "feature/relay/onionkey.h"
@@ -27,55 +28,11 @@
 
 static const struct role_ops *active;
 
-static void
-log_listen(const char *what, const struct addr *a)
-{
-	char buf[ADDR_STRLEN];
-
-	if (a->a_len != 0)
-		log_notice(LD_GENERAL, "%s=%s", what, addr_fmt(a, buf, sizeof(buf)));
-}
-
-static int
-placeholder_start(const struct tord_config *cfg, struct node_keys *keys)
-{
-	char fp[FINGERPRINT_HEXLEN + 1] = "none";
-	size_t i;
-
-	if (keys != NULL && keys->nk_identity != NULL)
-		keys_fingerprint(ed25519_public(keys->nk_identity), fp);
-	log_notice(LD_GENERAL, "role=%s nickname=%s fingerprint=%s up (placeholder: "
-	    "no data path yet)", config_role_name(cfg->role),
-	    cfg->nickname ? cfg->nickname : "-", fp);
-	switch (cfg->role) {
-	case ROLE_RELAY:
-	case ROLE_EXIT:
-		log_listen("or_listen", &cfg->or_listen);
-		break;
-	case ROLE_AUTHORITY:
-		log_listen("dir_listen", &cfg->dir_listen);
-		break;
-	case ROLE_CLIENT:
-		for (i = 0; i < cfg->socks_listen.n; i++)
-			log_listen("socks_listen", &cfg->socks_listen.v.addr[i]);
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
 static int
 placeholder_reload(const struct tord_config *old, const struct tord_config *new_)
 {
 	log_info(LD_GENERAL, "role=%s reloaded", config_role_name(new_->role));
 	return 0;
-}
-
-static void
-placeholder_stop(void)
-{
-	log_info(LD_GENERAL, "role stopped");
 }
 
 /* ---- relay (and the relay half of an exit) ---------------------------- */
@@ -405,9 +362,102 @@ client_role_stop(void)
 	client_role_free_config();
 }
 
+/* ---- authority ---------------------------------------------------------- */
+
+/*
+ * The authority's options from the config.  Lists are copied into
+ * *peers and *allow (malloc'd, freed by the caller once dirauth has made
+ * its own copies).  -1 after logging if a value cannot be used.
+ */
+static int
+authority_options_from(const struct tord_config *cfg, struct dirauth_options *o,
+    struct dirauth_peer **peers, uint8_t (**allow)[IDENTITY_LEN])
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	*peers = NULL;
+	*allow = NULL;
+	/* Document times are whole seconds: so are the period boundaries. */
+	if (cfg->voting_interval % 1000 != 0 || cfg->consensus_validity % 1000 != 0) {
+		log_err(LD_CONFIG, "%s: [authority] voting_interval and consensus_validity "
+		    "must be whole seconds", cfg->cf_path ? cfg->cf_path : "config");
+		return -1;
+	}
+	o->do_listen = cfg->dir_listen;
+	o->do_datadir = cfg->data_directory;
+	o->do_interval = (int64_t)(cfg->voting_interval / 1000);
+	o->do_validity = (int64_t)(cfg->consensus_validity / 1000);
+	flag_thresholds_default(&o->do_thresholds);
+	o->do_thresholds.ft_fast_bw = cfg->fast_min_bandwidth;
+	o->do_thresholds.ft_guard_bw = cfg->guard_min_bandwidth;
+	o->do_thresholds.ft_stable_uptime = cfg->stable_min_uptime / 1000;
+	o->do_thresholds.ft_guard_uptime = cfg->guard_min_uptime / 1000;
+	o->do_reach_timeout = (double)cfg->reachability_timeout / 1000.0;
+	o->do_desc_max_age = (int64_t)(cfg->descriptor_max_age / 1000);
+	o->do_max_skew = (int64_t)(cfg->descriptor_max_skew / 1000);
+	o->do_max_conns = (size_t)cfg->dir_max_connections;
+	o->do_conn_timeout = (double)cfg->dir_timeout / 1000.0;
+	*allow = xcalloc(cfg->allow_list.n ? cfg->allow_list.n : 1, IDENTITY_LEN);
+	for (i = 0; i < cfg->allow_list.n; i++)
+		memcpy((*allow)[i], cfg->allow_list.v.fp[i].id, IDENTITY_LEN);
+	o->do_allow = (const uint8_t (*)[IDENTITY_LEN])*allow;
+	o->do_n_allow = cfg->allow_list.n;
+	*peers = xcalloc(cfg->authorities.n ? cfg->authorities.n : 1, sizeof(**peers));
+	for (i = 0; i < cfg->authorities.n; i++) {
+		const struct config_authority *a = &cfg->authorities.v.authority[i];
+
+		snprintf((*peers)[i].ap_nickname, sizeof((*peers)[i].ap_nickname), "%s",
+		    a->nickname);
+		(*peers)[i].ap_addr = a->addr;
+		memcpy((*peers)[i].ap_id, a->id, IDENTITY_LEN);
+	}
+	o->do_auth = *peers;
+	o->do_n_auth = cfg->authorities.n;
+	return 0;
+}
+
+static int
+authority_role_start(const struct tord_config *cfg, struct node_keys *keys)
+{
+	struct dirauth_options o;
+	struct dirauth_peer *peers;
+	uint8_t (*allow)[IDENTITY_LEN];
+	int rc = -1;
+
+	if (authority_options_from(cfg, &o, &peers, &allow) == 0)
+		rc = dirauth_start(&o, keys->nk_identity);
+	free(peers);
+	free(allow);
+	return rc;
+}
+
+static int
+authority_role_reload(const struct tord_config *old, const struct tord_config *new_)
+{
+	struct dirauth_options o;
+	struct dirauth_peer *peers;
+	uint8_t (*allow)[IDENTITY_LEN];
+	int rc = -1;
+
+	(void)old;
+	if (authority_options_from(new_, &o, &peers, &allow) == 0)
+		rc = dirauth_reconfigure(&o);
+	free(peers);
+	free(allow);
+	return rc;
+}
+
+static void
+authority_role_stop(void)
+{
+	dirauth_stop();
+}
+
 /* Indexed by enum tord_role. */
 static const struct role_ops role_table[ROLE_COUNT_] = {
-	[ROLE_AUTHORITY] = { "authority", placeholder_start, placeholder_reload, placeholder_stop },
+	[ROLE_AUTHORITY] = { "authority", authority_role_start, authority_role_reload,
+			     authority_role_stop },
 	[ROLE_RELAY]	 = { "relay", relay_role_start, relay_role_reload, relay_role_stop },
 	[ROLE_EXIT]	 = { "exit", exit_role_start, exit_role_reload, exit_role_stop },
 	[ROLE_CLIENT]	 = { "client", client_role_start, placeholder_reload, client_role_stop },

@@ -526,6 +526,10 @@ test_flags(void **state)
 	    NSF_STABLE | NSF_GUARD);
 	assert_int_equal(dir_bandwidth_weight(5000000, 250000), 250);
 	assert_int_equal(dir_bandwidth_weight(UINT64_MAX, UINT64_MAX), UINT32_MAX);
+	/* Little observed: counted as 20 kB/s, never above the advertised rate. */
+	assert_int_equal(dir_bandwidth_weight(1000000, 0), 20);
+	assert_int_equal(dir_bandwidth_weight(1000000, 5000), 20);
+	assert_int_equal(dir_bandwidth_weight(8000, 0), 8);
 }
 
 static void

@@ -281,7 +281,13 @@ dir_assign_flags(const struct flag_inputs *in, const struct flag_thresholds *t)
 uint32_t
 dir_bandwidth_weight(uint64_t avg, uint64_t observed)
 {
-	uint64_t bw = MIN(avg, observed) / 1000;
+	/*
+	 * A relay that has carried little yet (a new one, or any relay of an
+	 * idle test network) is counted as DIR_UNMEASURED_BW, Tor's figure for
+	 * unmeasured relays, so it is neither shown as 0 nor trusted for more
+	 * than it has shown; never above what it advertises.
+	 */
+	uint64_t bw = MIN(avg, MAX(observed, DIR_UNMEASURED_BW)) / 1000;
 
 	return bw > UINT32_MAX ? UINT32_MAX : (uint32_t)bw;
 }

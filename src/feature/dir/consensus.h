@@ -81,7 +81,11 @@ void	flag_thresholds_default(struct flag_thresholds *t);
  * without Running and Valid gets no other flag and should not be voted.
  */
 uint32_t dir_assign_flags(const struct flag_inputs *in, const struct flag_thresholds *t);
-/* Consensus weight in kB/s from a descriptor's rates: min(avg, observed)/1000. */
+/*
+ * Consensus weight in kB/s from a descriptor's rates:
+ * min(avg, max(observed, DIR_UNMEASURED_BW)) / 1000.
+ */
+#define DIR_UNMEASURED_BW	20000	/* bytes/s */
 uint32_t dir_bandwidth_weight(uint64_t avg, uint64_t observed);
 
 #endif

@@ -8,9 +8,7 @@
  * Network status (ns/all, tord/consensus/...): the client's consensus
  * (client_dir_consensus) when it holds one, else the static relay list
  * of the configuration as a consensus-shaped document.  Authority
- * figures come from glue_dirauth_relays_listed /
- * glue_dirauth_last_consensus, the hooks for feature/dir/dirauth.h: NULL
- * leaves the keys answering 551.
+ * figures (relays listed, last consensus) come from feature/dir/dirauth.
  */
 #include <config.h>	/* autoconf's; "config.h" would be app/config.h */
 
@@ -29,12 +27,11 @@
 #include "feature/control/control_node.h"
 #include "feature/control/control_ns.h"
 #include "feature/control/control_or.h"
+#include "feature/dir/dirauth.h"
 #include "feature/exit/exit.h"
 #include "lib/log.h"
 
 /* Authority figures (see above); set once feature/dir/dirauth.h is in. */
-static size_t	(*glue_dirauth_relays_listed)(void);
-static int64_t	(*glue_dirauth_last_consensus)(void);
 
 static char	*cookie_path;
 static char	 fingerprint[FINGERPRINT_HEXLEN + 1];
@@ -205,8 +202,8 @@ app_control_start(const struct tord_config *cfg, const struct node_keys *keys,
 	if (cfg->role == ROLE_EXIT)
 		ns_src.cn_exit_figures = glue_exit_figures;
 	if (cfg->role == ROLE_AUTHORITY) {
-		ns_src.cn_auth_relays_listed = glue_dirauth_relays_listed;
-		ns_src.cn_auth_last_consensus = glue_dirauth_last_consensus;
+		ns_src.cn_auth_relays_listed = dirauth_relays_listed;
+		ns_src.cn_auth_last_consensus = dirauth_last_consensus_time;
 	}
 	control_node_register(&ns_src);
 	control_ns_set_source(glue_ns_view);

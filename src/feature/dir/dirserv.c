@@ -142,21 +142,29 @@ answer_error(struct buf *out, int status, const char *extra, const char *fmt, ..
 
 /*
  * Why a head failed to parse, as a status: the request line alone is
- * over the line limit (414), the head is over its limits before its end
- * (431), or it is malformed (400).
+ * over the line limit (414), the head or one of its lines is over its
+ * limit (431), or it is malformed (400).
  */
 static int
 head_error_status(const uint8_t *p, size_t len)
 {
-	size_t i, lim = MIN(len, (size_t)HTTP_MAX_HEAD);
+	size_t i, line_start = 0, lim = MIN(len, (size_t)HTTP_MAX_HEAD);
 	const uint8_t *lf = memchr(p, '\n', MIN(len, (size_t)HTTP_MAX_LINE));
 
 	if (lf == NULL && len >= HTTP_MAX_LINE)
 		return 414;
-	for (i = 3; i < lim; i++)
-		if (p[i] == '\n' && p[i - 1] == '\r' && p[i - 2] == '\n' && p[i - 3] == '\r')
-			return 400;
-	return 431;
+	for (i = 0; i < lim; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (i >= 3 && p[i - 1] == '\r' && p[i - 2] == '\n' && p[i - 3] == '\r')
+			return 400;	/* the head ended: it is malformed */
+		if (i - line_start + 1 > HTTP_MAX_LINE)
+			return 431;
+		line_start = i + 1;
+	}
+	if (len >= HTTP_MAX_HEAD || lim - line_start > HTTP_MAX_LINE)
+		return 431;
+	return 400;
 }
 
 enum parse_result

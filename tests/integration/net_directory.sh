@@ -20,10 +20,11 @@ command -v curl >/dev/null || { echo "1..0 # SKIP curl not installed"; exit 0; }
 
 VI=10				# voting interval, seconds
 D=$(mktemp -d /tmp/tord-dir.XXXXXX)
-# Every node has its own loopback address (127.101.0.1 ...); they all use
-# the same port, unique per run so that parallel suites do not collide
-# (NET_DIRECTORY_PORT chooses it; the clients use the next three).
-PORT=${NET_DIRECTORY_PORT:-$((40000 + ($$ % 400) * 8))}
+# Every node has its own loopback address (127.101.0.1 ...), so none of
+# them can meet an ephemeral port of 127.0.0.1; they all use the same
+# port, unique per run so that parallel suites do not collide
+# (NET_DIRECTORY_PORT chooses it).
+PORT=${NET_DIRECTORY_PORT:-$((40000 + $$ % 3000))}
 AUTHS="auth1 auth2 auth3"
 RELAYS="relay1 relay2 relay3 relay4 relay5 exit1 exit2 exit3"
 ALL="$AUTHS $RELAYS outsider"
@@ -36,7 +37,7 @@ node_ip() {
 	relay*) echo "127.11${1#relay}.0.1" ;;
 	exit*) echo "127.13${1#exit}.0.1" ;;
 	outsider) echo "127.140.0.1" ;;
-	client*) echo "127.0.0.1" ;;
+	client*) echo "127.12${1#client}.0.1" ;;
 	esac
 }
 node_role() {
@@ -80,7 +81,7 @@ authorities_section() {
 	done
 }
 
-write_conf() {	# name [socks-port]
+write_conf() {	# name
 	local name=$1 role ip r
 	role=$(node_role "$name")
 	ip=$(node_ip "$name")
@@ -103,7 +104,7 @@ write_conf() {	# name [socks-port]
 			printf '\n[relay]\nor_listen = %s:%s\ndescriptor_interval = 5s\n' "$ip" "$PORT"
 			;;
 		client)
-			printf '\n[client]\nsocks_listen = 127.0.0.1:%s\n' "$2"
+			printf '\n[client]\nsocks_listen = %s:%s\n' "$ip" "$PORT"
 			;;
 		esac
 		if [ "$role" = exit ]; then
@@ -137,10 +138,10 @@ entry() {
 	consensus "${2:-auth1}" | awk -v n="$1" '$1 == "r" { on = ($2 == n) } on && ($1 == "s" || $1 == "p")'
 }
 
-fetch_ok() {	# socks-port
+fetch_ok() {	# client
 	local exp got
 	exp=$("$PY" "$top_srcdir/tests/integration/httpd.py" --sha 1048576)
-	got=$(curl -s --max-time 60 --socks5-hostname "127.0.0.1:$1" \
+	got=$(curl -s --max-time 60 --socks5-hostname "$(node_ip "$1"):$PORT" \
 	    "http://127.150.0.1:$HP/bytes/1048576" | sha256sum | cut -d' ' -f1)
 	[ "$got" = "$exp" ] || { echo "# expected $exp got $got"; return 1; }
 }
@@ -157,9 +158,9 @@ keys_ok() {
 		FP[$x]=$fp
 	done
 	for x in $ALL; do write_conf "$x"; done
-	write_conf client1 $((PORT + 1))
-	write_conf client2 $((PORT + 2))
-	write_conf client3 $((PORT + 3))
+	write_conf client1
+	write_conf client2
+	write_conf client3
 	for x in $ALL client1; do
 		"$TORD" -f "$D/$x.ini" --verify-config >/dev/null 2>"$D/$x.verify" || {
 			sed "s/^/# $x: /" "$D/$x.verify"; return 1; }
@@ -237,7 +238,7 @@ else
 	notok "the client bootstraps from the directory"
 	show_log client1 30
 fi
-check "1 MiB through the client is byte-exact" fetch_ok $((PORT + 1))
+check "1 MiB through the client is byte-exact" fetch_ok client1
 
 # ---- 4. replayed and forged uploads -----------------------------------------------
 
@@ -256,6 +257,18 @@ check "replaying that accepted upload is refused with 400 ($r)" \
 r=$(upload resign "$A1" "$D/relay1.desc" random "$D/forged.desc")
 check "a fresh upload for relay1 signed by another key is refused with 400 bad signature ($r)" \
     sh -c "echo '$r' | grep -q '^400 .*bad signature'"
+
+# ---- 4b. a reload that changes the descriptor ----------------------------------
+
+sed -i 's/^descriptor_interval = 5s$/&\nbandwidth = 3000000B/' "$D/relay3.ini"
+kill -HUP "${PID[relay3]}"
+reloaded() {
+	grep -q 'descriptor changed (settings reloaded)' "$D/relay3.log" &&
+	    curl -s --max-time 5 "http://$A1/tord/descriptor/${FP[relay3]}" |
+	    grep -q '^bandwidth 3000000 3000000 '
+}
+check "SIGHUP with a new bandwidth makes relay3 upload at once; auth1 holds the new descriptor" \
+    wait_for 20 reloaded
 
 # ---- 5. a relay killed and restarted ------------------------------------------------
 
@@ -290,7 +303,7 @@ else
 	show_log auth1 20
 fi
 start_node client2
-if wait_for 90 boot client2 && fetch_ok $((PORT + 2)); then
+if wait_for 90 boot client2 && fetch_ok client2; then
 	ok "a new client bootstraps with auth3 down, and curl through it is byte-exact"
 else
 	notok "a new client bootstraps with auth3 down, and curl through it is byte-exact"
@@ -326,16 +339,22 @@ else
 	show_log client3 20
 fi
 
-all_alive_now() {
-	local x bad=0
+# Stop everything: each node must exit 0 on SIGTERM, and no node (those
+# stopped earlier included) may have printed a sanitizer report.
+clean_exit() {
+	local x st bad=0
+	for x in "${!PID[@]}"; do kill -TERM "${PID[$x]}" 2>/dev/null; done
 	for x in "${!PID[@]}"; do
-		kill -0 "${PID[$x]}" 2>/dev/null || { echo "# $x (pid ${PID[$x]}) died"; bad=1; }
+		wait "${PID[$x]}"
+		st=$?
+		[ $st = 0 ] || { echo "# $x exited with status $st"; bad=1; }
+		unset "PID[$x]"
 	done
 	if grep -l 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$D"/*.stderr 2>/dev/null; then
 		bad=1
 	fi
 	return $bad
 }
-check "the nodes still running are alive, and no sanitizer report" all_alive_now
+check "every node still running exits 0 on SIGTERM, and no node printed a sanitizer report" clean_exit
 echo "1..$n"
 [ $fails = 0 ]

@@ -166,7 +166,7 @@ print(data.split(b' ')[1].decode() if data.startswith(b'HTTP/1.0 ') else 'none')
 EOF
 }
 
-echo "1..28"
+echo "1..29"
 t0=$(date +%s)
 for i in 1 2 3; do start_auth "$i"; done
 for i in 1 2 3; do
@@ -296,7 +296,11 @@ check "a relay that stops answering leaves the consensus ($got, after $(( $(date
 grep -q "fakerelay at 127.0.0.1:$RPORT is not reachable" "$D/a1.log" ||
     echo "# auth1 did not log the failed reachability test"
 
-# --- 4. one authority down --------------------------------------------------------
+# --- 4. reload, then one authority down ----------------------------------------------
+prev=$(consensus_of 1 | awk '{ print $1 }')
+for i in 1 2 3; do kill -HUP "${PID[$i]}"; done
+got=$(wait_consensus 1 "\$1 > $prev && \$2 == 3" 40)
+check "after SIGHUP the three go on publishing together ($got)" test $? -eq 0
 prev=$(consensus_of 1 | awk '{ print $1 }')
 stop_auth 3
 got=$(wait_consensus 1 "\$1 > $prev && \$2 == 2" 60)

@@ -125,7 +125,8 @@ circ_path() {
 import json, sys
 for c in json.load(sys.stdin):
     if str(c["id"]) == sys.argv[1]:
-        print(" ".join(h.split("~", 1)[1] for h in c["path"]))' "$1"
+        print(" ".join(h["nickname"] if isinstance(h, dict) else h.split("~", 1)[1]
+                       for h in c["path"]))' "$1"
 }
 
 # ---- 1. only two neighbours ---------------------------------------------
@@ -168,7 +169,10 @@ fi
 # address (an impostor, or a relay that changed keys), plus the two exits.
 mkdir -p "$D/badclient"
 chmod 700 "$D/badclient"
-r1addr=$(sed -n 's/^relay = relay1 \([^ ]*\) .*/\1/p' "$D/client.ini")
+# (The test network's client uses the consensus; badclient gets a static
+# list made from the relays' own configs.)
+relay_line() { "$TORD" --relay-line -f "$D/$1.ini" 2>/dev/null; }
+r1addr=$(relay_line relay1 | cut -d' ' -f2)
 {
 	cat <<EOF
 [node]
@@ -187,8 +191,8 @@ socks_listen = 127.0.0.1:$BAD_SOCKS_PORT
 enforce_distinct_subnets = yes
 circuit_build_timeout = 3s
 EOF
-	sed -n "s/^relay = relay3 [^ ]* /relay = relay3 $r1addr /p" "$D/client.ini"
-	grep '^relay = exit' "$D/client.ini"
+	relay_line relay3 | sed "s/^relay3 [^ ]* /relay = relay3 $r1addr /; s/\$/ guard,fast,stable,running,valid/"
+	for x in exit1 exit2; do echo "relay = $(relay_line $x) exit,fast,stable,running,valid"; done
 	echo
 	sed -n '/^\[authorities\]/,$p' "$D/client.ini"
 } >"$D/badclient.ini"

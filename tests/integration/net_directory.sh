@@ -102,6 +102,9 @@ write_conf() {	# name
 			;;
 		relay|exit)
 			printf '\n[relay]\nor_listen = %s:%s\ndescriptor_interval = 5s\n' "$ip" "$PORT"
+			# The shortest rotation allowed, so that one happens during the test.
+			[ "$name" = relay5 ] &&
+			    printf 'onion_key_rotation = 1m\nonion_key_grace = 15s\n'
 			;;
 		client)
 			printf '\n[client]\nsocks_listen = %s:%s\n' "$ip" "$PORT"
@@ -240,6 +243,12 @@ else
 fi
 check "1 MiB through the client is byte-exact" fetch_ok client1
 
+onion_key() {	# relay [authority]: the onion key of its descriptor held by the authority
+	curl -s --max-time 5 "http://$(node_ip "${2:-auth1}"):$PORT/tord/descriptor/${FP[$1]}" |
+	    sed -n 's/^ntor-onion-key //p'
+}
+k5=$(onion_key relay5)
+
 # ---- 4. replayed and forged uploads -----------------------------------------------
 
 A1=$(node_ip auth1):$PORT
@@ -337,6 +346,22 @@ if wait_for 30 says_why && ! boot client3; then
 else
 	notok "a new client refuses the expired consensus, does not bootstrap, and says why"
 	show_log client3 20
+fi
+
+# relay5 rotates its onion key one minute after making it (while the rest
+# ran), publishes the new one, and drops the old one after 15 s.
+rotated() {
+	local k
+	k=$(onion_key relay5)
+	[ -n "$k5" ] && [ -n "$k" ] && [ "$k" != "$k5" ] &&
+	    grep -q 'previous onion key dropped' "$D/relay5.log" &&
+	    [ ! -e "$D/relay5/keys/onion_x25519.old" ]
+}
+if wait_for 90 rotated; then
+	ok "relay5's onion key rotated after 1 min: auth1 holds the new key, the old one is wiped after 15 s"
+else
+	notok "relay5's onion key rotated after 1 min (key was $k5, now $(onion_key relay5))"
+	grep 'onion key' "$D/relay5.log" | sed 's/^/# /'
 fi
 
 # Stop everything: each node must exit 0 on SIGTERM, and no node (those

@@ -82,9 +82,11 @@ check "window 'nodes' has one pane per node ($(echo $panes | wc -w) of $nnodes),
     [ "$panes" = "$want" ]
 check "window 'status' exists" sh -c "tmux -L '$TESTNET_TMUX_SOCKET' list-windows -t '$sess' -F '#{window_name}' | grep -qx status"
 
-# Each pane shows its node's log; notices are drawn in colour (green).
+# Each pane shows its node's log; notices are drawn in colour (green).  A
+# small pane soon scrolls its notices away under the info lines of a relay
+# re-uploading its descriptor, so the pane's scrollback is searched too.
 exit_pane=$(tm list-panes -t "$sess:nodes" -F '#{pane_id} #{pane_title}' | awk '$2 == "exit1" { print $1 }')
-pane_shows_log() { tm capture-pane -p -e -t "$exit_pane" 2>/dev/null | grep -q $'\033\[32m.*\[notice\] '; }
+pane_shows_log() { tm capture-pane -p -e -S -2000 -t "$exit_pane" 2>/dev/null | grep -q $'\033\[32m.*\[notice\] '; }
 check "exit1's pane shows its log with notices in colour" poll 20 pane_shows_log
 status_pane() { tm capture-pane -p -t "$sess:status" 2>/dev/null | grep -q "nodes $nnodes/$nnodes up"; }
 check "the status window shows the live status" poll 20 status_pane

@@ -19,8 +19,9 @@ command -v curl >/dev/null || { echo "1..0 # SKIP curl not installed"; exit 0; }
 [ -x "$TORD" ] && [ -x "$TOOL" ] || { echo "1..0 # SKIP tord or dirauth_tool not built"; exit 0; }
 
 INTERVAL=10		# voting_interval, seconds
-off=$(( ($$ % 240) * 4 ))
-BASE=$((37000 + off))
+# Each authority on its own loopback address (127.90.N.1), so that none
+# can meet an ephemeral port of 127.0.0.1; the port is unique per run.
+PORT=$((37000 + $$ % 1000))
 D=$(mktemp -d /tmp/tord-auth.XXXXXX)
 declare -a PID=("" "" "" "")
 relay_pid=
@@ -45,8 +46,8 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 
-port() { echo $((BASE + $1)); }
-url() { echo "http://127.0.0.1:$(port "$1")/tord/$2"; }
+ip() { echo "127.90.$1.1"; }
+url() { echo "http://$(ip "$1"):$PORT/tord/$2"; }
 
 # --- configuration --------------------------------------------------------
 for i in 1 2 3; do
@@ -60,7 +61,7 @@ log_level = info
 log_target = $D/a$i.log
 
 [authority]
-dir_listen = 127.0.0.1:$(port "$i")
+dir_listen = $(ip "$i"):$PORT
 voting_interval = ${INTERVAL}s
 consensus_validity = 60s
 fast_min_bandwidth = 0
@@ -79,7 +80,7 @@ echo "allow_list = $(printf 'AB%.0s' $(seq 32))" >>"$D/a3.ini"
 for i in 1 2 3; do
 	{
 		echo "[authorities]"
-		for j in 1 2 3; do echo "authority = auth$j 127.0.0.1:$(port "$j") ${FP[$j]}"; done
+		for j in 1 2 3; do echo "authority = auth$j $(ip "$j"):$PORT ${FP[$j]}"; done
 	} >>"$D/a$i.ini"
 done
 
@@ -149,10 +150,10 @@ wait_consensus() {
 
 # Raw HTTP exchange: prints the status code of the answer.
 raw_status() {
-	"$PY" - "$(port "$1")" "$2" <<'EOF'
+	"$PY" - "$(ip "$1")" "$PORT" "$2" <<'EOF'
 import socket, sys
-s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
-s.sendall(eval(sys.argv[2]))
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(eval(sys.argv[3]))
 data = b''
 try:
     while True:
@@ -204,9 +205,9 @@ check "body over 8 KiB: 413" test "$(raw_status 1 "b'POST /tord/descriptor HTTP/
 check "bad vote period: 400" test "$(code "$(url 1 vote/12x)")" = 400
 
 slowloris() {
-	"$PY" - "$(port 1)" <<'EOF'
+	"$PY" - "$(ip 1)" "$PORT" <<'EOF'
 import socket, sys, time
-s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=30)
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
 t = time.time()
 try:
     # one byte per 0.5 s: never idle long enough for an idle timeout
@@ -226,11 +227,11 @@ check "a slow sender is cut off by the request deadline (dir_timeout 2s; $got s)
     sh -c "echo '$got' | awk '{ exit !(\$1 == \"closed\" && \$2 < 10) }'"
 
 capped() {
-	"$PY" - "$(port 1)" <<'EOF'
+	"$PY" - "$(ip 1)" "$PORT" <<'EOF'
 import socket, sys
-socks, codes = [], []
+socks = []
 for i in range(40):
-    s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5)
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
     socks.append(s)
 s = socks[-1]
 try:

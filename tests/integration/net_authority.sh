@@ -167,7 +167,7 @@ print(data.split(b' ')[1].decode() if data.startswith(b'HTTP/1.0 ') else 'none')
 EOF
 }
 
-echo "1..29"
+echo "1..30"
 t0=$(date +%s)
 for i in 1 2 3; do start_auth "$i"; done
 for i in 1 2 3; do
@@ -287,9 +287,24 @@ r=$(upload 2 "$D/desc5")
 check "the accepted descriptor is served back byte for byte" \
     sh -c "curl -s --max-time 10 '$(url 1 "descriptor/$RFP")' | cmp -s - '$D/desc1'"
 
+# An impostor: its descriptor names another identity, but the OR port it
+# lists answers with the first relay's certificate.
+SEED2=$(printf '6f%.0s' $(seq 32))
+RFP2=$("$TOOL" fp "$SEED2")
+for a in 1 2; do
+	nonce=$(challenge "$a")
+	"$TOOL" desc "$SEED2" "$nonce" "$RPORT" >"$D/desc-imp$a"
+	r=$(upload "$a" "$D/desc-imp$a")
+	[ "${r%% *}" = 200 ] || echo "# impostor upload to auth$a: $r"
+done
+tu=$(date +%s)
+
 # Listed by auth1 and auth2 (2 of 3 votes): in the consensus once reachable.
-got=$(wait_consensus 1 '$3 == 1 && $2 == 3' 60)
-check "the reachable relay is listed in the consensus ($got)" test $? -eq 0
+got=$(wait_consensus 1 "\$3 >= 1 && \$2 == 3 && \$1 >= $tu + $INTERVAL" 60)
+check "the reachable relay is listed in the consensus ($got)" \
+    sh -c "curl -s --max-time 5 '$(url 1 consensus)' | grep -q '^r fakerelay $RFP '"
+check "a relay whose OR port proves another identity is not ($got)" \
+    sh -c "curl -s --max-time 5 '$(url 1 consensus)' | grep -q '^r fakerelay $RFP2 ' && exit 1 || exit 0"
 kill "$relay_pid"; wait "$relay_pid" 2>/dev/null; relay_pid=
 t1=$(date +%s)
 got=$(wait_consensus 1 '$3 == 0' 60)

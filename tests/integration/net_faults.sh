@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Integration: faults on a whole loopback network (scripts/testnet: 3
-# authorities, 4 relays, 2 exits, a client), TAP output.
+# authorities, 4 relays, 3 exits, a client), TAP output.
 #
 #  1. kill -9 the middle, then the exit, then the guard of a circuit
 #     carrying a 256 MiB download: the download ends with an error within
@@ -9,9 +9,10 @@
 #     circuit of the client starts there, so that download must end with
 #     an error within 2 s as well); the next request succeeds on a new
 #     circuit without the dead relay; the client holds no stream after.
-#  2. restart the three killed relays with the same keys: same
-#     fingerprint from `tord --fingerprint` and GETINFO fingerprint as
-#     before the kill, and each carries a circuit of the client again.
+#  2. each killed relay is restarted with the same keys right after its
+#     test: same fingerprint from `tord --fingerprint` and GETINFO
+#     fingerprint as before the kill, and (at the end of the script, once
+#     it is back in the consensus) each carries a circuit of the client.
 #  3. freeze the exit of a circuit in use (SIGSTOP): a request on that
 #     circuit gets no answer, the stream timeout retires the circuit and
 #     the request succeeds elsewhere; new circuits through the frozen
@@ -41,6 +42,9 @@ export TESTNET_DIR=$(mktemp -d /tmp/tord-faults.XXXXXX)
 export TESTNET_SOCKS_PORT=$((20008 + off))
 export TESTNET_BASE_PORT=$((14000 + off))
 export TESTNET_BOOT_TIMEOUT=60
+# Three exits: when the guard is itself an exit (the consensus may give
+# every relay every flag) and one exit is killed, a third still serves.
+export TESTNET_EXITS=3
 SOCKS=127.0.0.1:$TESTNET_SOCKS_PORT
 D=$TESTNET_DIR
 TORD=$top_builddir/src/tord
@@ -55,6 +59,11 @@ bg_pids=
 
 cleanup() {
 	local p
+	if [ "${fails:-0}" != 0 ] && [ -f "$D/client/log" ]; then
+		echo "# last lines of the client's log:"
+		tail -n 60 "$D/client/log" | sed 's/^/#   /'
+		[ -n "${TORD_TEST_KEEP:-}" ] && cp -r "$D" "$TORD_TEST_KEEP"
+	fi
 	[ -n "$frozen_pid" ] && kill -CONT "$frozen_pid" 2>/dev/null
 	for p in $bg_pids $bh_pid; do kill "$p" 2>/dev/null; done
 	"$TESTNET" down >/dev/null 2>&1
@@ -91,7 +100,7 @@ if ! "$TESTNET" up --detach --no-build --build-dir "$top_builddir" \
 	for i in $(seq 2 $NTESTS); do notok "skipped: no network"; done
 	exit 1
 fi
-ok "network comes up (3 authorities, 4 relays, 2 exits, client)"
+ok "network comes up (3 authorities, 4 relays, 3 exits, client)"
 
 "$PY" "$top_srcdir/tests/integration/httpd.py" --bind 127.60.0.1 --port-file "$D/httpd.port" &
 httpd_pid=$!
@@ -127,9 +136,11 @@ last_circ() {
 circ_path() {
 	ctl --json circuits | "$PY" -c '
 import json, sys
+def nick(h):	# {"fingerprint": .., "nickname": ..} or "$FP~nick"
+    return h["nickname"] if isinstance(h, dict) else h.split("~", 1)[1]
 for c in json.load(sys.stdin):
     if str(c["id"]) == sys.argv[1]:
-        print(" ".join(h.split("~", 1)[1] for h in c["path"]))' "$1"
+        print(" ".join(nick(h) for h in c["path"]))' "$1"
 }
 sha_of() { "$PY" "$top_srcdir/tests/integration/httpd.py" --sha "$1"; }
 fetch_ok() {	# size [user]
@@ -180,11 +191,21 @@ wait_gone() {
 
 # Fingerprints before anything is killed, from each node's control port.
 declare -A FP
-for nd in relay1 relay2 relay3 relay4 exit1 exit2; do
+RELAYS=$(info_json | "$PY" -c '
+import json, sys
+print(" ".join(nd["name"] for nd in json.load(sys.stdin)["nodes"] if nd["role"] in ("relay", "exit")))')
+EXITS=$(echo "$RELAYS" | tr ' ' '\n' | grep '^exit' | tr '\n' ' ')
+for nd in $RELAYS; do
 	FP[$nd]=$(nctl "$nd" getinfo fingerprint 2>/dev/null | sed -n 's/^fingerprint=//p;/^[0-9A-F]\{64\}$/p' | head -n 1)
 done
 
 # ---- 1. kill -9 the middle, the exit, the guard ---------------------------
+restart_node() {
+	local nd=$1 cfg
+	cfg=$(node_field "$nd" config)
+	setsid "$TORD" --foreground -f "$cfg" >>"$D/$nd.restart.log" 2>&1 </dev/null &
+	echo $! >"$(node_field "$nd" data_directory)/pid"
+}
 BIG=268435456
 SMALL=4194304
 SMALL_SHA=$(sha_of $SMALL)
@@ -192,12 +213,19 @@ killed=
 ukill=0
 # kill_one ROLE-INDEX ROLE-NAME: see the header.
 kill_one() {
-	local idx=$1 role=$2 a_line b_line a_circ b_circ a_path victim vpid u t0 dt rc_a rc_b
+	local idx=$1 role=$2 a_line b_line a_circ b_circ a_path victim vpid u ua t0 dt rc_a rc_b
 	local a_pid b_pid size_a i new_line
-	# A: any circuit; B: one not through A's relay at idx (guard: any other).
-	a_line=$(user_circ "k${role}a")
-	read -r a_circ a_path <<<"$a_line"
-	victim=$(echo "$a_path" | cut -d' ' -f$((idx + 1)))
+	# A: a circuit whose relay at idx is the victim (a middle that is not
+	# an exit, so both exits live on for the exit test); B: a circuit not
+	# through the victim (guard: any other circuit).
+	for i in $(seq 1 16); do
+		a_line=$(user_circ "k${role}a$i")
+		read -r a_circ a_path <<<"$a_line"
+		victim=$(echo "$a_path" | cut -d' ' -f$((idx + 1)))
+		[ "$role" != middle ] && break
+		case $victim in exit*) victim= ;; *) break ;; esac
+	done
+	ua="k${role}a$i"
 	b_line=
 	for i in $(seq 1 16); do
 		u="k${role}b$i"
@@ -210,7 +238,7 @@ kill_one() {
 		fi
 		b_line=
 	done
-	echo "# $role: A=k${role}a on circ $a_line, victim $victim; B=$u on circ ${b_line:-none}"
+	echo "# $role: A=$ua on circ $a_line, victim $victim; B=$u on circ ${b_line:-none}"
 	if [ -z "$victim" ] || [ -z "$b_line" ]; then
 		notok "$role: found a circuit and a second one to compare (A: '$a_line', B: '$b_line')"
 		for i in 2 3 4; do notok "$role: skipped"; done
@@ -218,7 +246,7 @@ kill_one() {
 	fi
 	b_circ=${b_line%% *}
 	rm -f "$D/a.out" "$D/b.out"
-	curl -s --max-time 120 -o "$D/a.out" -x "socks5h://k${role}a:x@$SOCKS" "http://$TARGET:$P/bytes/$BIG" &
+	curl -s --max-time 120 -o "$D/a.out" -x "socks5h://$ua:x@$SOCKS" "http://$TARGET:$P/bytes/$BIG" &
 	a_pid=$!
 	# B is paced by the server (64 KiB per 50 ms), so curl reads at once
 	# and sees the end of its stream as soon as the client closes it.
@@ -260,27 +288,28 @@ kill_one() {
 	    sh -c "[ -n '$new_line' ] && [ '${new_line%% *}' != '$a_circ' ] && ! echo ' ${new_line#* } ' | grep -q ' $victim '"
 	check "$role: the client holds no stream afterwards" streams_zero 5
 	rm -f "$D/a.out" "$D/b.out"
+	# Back at once with the same keys (checked below), so it has time to
+	# return to the consensus before it must carry traffic again.
+	restart_node "$victim"
 }
 kill_one 1 middle
 kill_one 2 exit
 kill_one 0 guard
 echo "# killed:$killed"
 
-# ---- 2. restart with the same keys ---------------------------------------
-restart_node() {
-	local nd=$1 cfg
-	cfg=$(node_field "$nd" config)
-	setsid "$TORD" --foreground -f "$cfg" >>"$D/$nd.restart.log" 2>&1 </dev/null &
-	echo $! >"$(node_field "$nd" data_directory)/pid"
-}
-for nd in $killed; do restart_node "$nd"; done
-carries_traffic() {	# node: a client circuit through it carries a fetch
-	local nd=$1 i line
-	for i in $(seq 1 40); do
+# ---- 2. restarted with the same keys -------------------------------------
+# A client circuit through node $1 carries a fetch: fresh circuits until
+# one goes through it (a relay that was away may first have to be back in
+# the consensus), at most 150 tries or 90 s.
+carries_traffic() {
+	local nd=$1 i line end=$((SECONDS + 90))
+	for i in $(seq 1 150); do
 		line=$(user_circ "r${nd}$i")
 		case " ${line#* } " in *" $nd "*) echo "# $nd carries circ ${line%% *} (try $i)"; return 0 ;; esac
+		[ $SECONDS -lt $end ] || break
+		sleep 0.3
 	done
-	echo "# no circuit through $nd in 40 tries"
+	echo "# no circuit through $nd in $i tries"
 	return 1
 }
 for nd in $killed; do
@@ -331,7 +360,7 @@ frozen_pid=
 # each) while the other targets are tried.
 exit_syn_sent() {	# SYN_SENT sockets of the exits toward the blackhole port
 	local p inodes=
-	for p in $(node_pid exit1) $(node_pid exit2); do
+	for p in $(for e in $EXITS; do node_pid "$e"; done); do
 		inodes="$inodes $(ls -l /proc/"$p"/fd 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]/\1/p' | tr '\n' ' ')"
 	done
 	awk -v p="$(printf '%04X' "$BH_PORT")" -v inodes="$inodes" '

@@ -416,6 +416,55 @@ test_guard_file(void **state)
 	netstatus_free(c);
 }
 
+/*
+ * A guard that fails at the first hop is passed over for GUARD_RETRY:
+ * circuits start at a backup (memory only), redrawn if it fails too,
+ * while the guard stays the one in the file.
+ */
+static void
+test_guard_backup(void **state)
+{
+	struct netstatus *c = consensus(VA, 0x7, false);
+	nodelist_t *nl = nodelist_new(c);
+	char *dir = tmpdir(), *path = xasprintf("%s/%s", dir, GUARD_STATE_FILE);
+	const struct node *g[3] = { NULL, NULL, NULL };
+	size_t i, k = 0;
+
+	(void)state;
+	for (i = 0; i < nl->nl_n && k < 3; i++)
+		if (nl->nl_nodes[i].n_flags & NSF_GUARD)
+			g[k++] = &nl->nl_nodes[i];
+	assert_int_equal(k, 3);
+	assert_int_equal(guard_init(dir), 0);
+	guard_set(g[0]);
+	assert_null(guard_avoid());
+	/* The guard's link fails: no guard to pin, draw one but not it. */
+	guard_note_circuit(g[0]->n_id, false, 0);
+	assert_null(guard_current());
+	assert_memory_equal(guard_avoid(), g[0]->n_id, 32);
+	/* What path selection draws now is a backup, not a new guard. */
+	guard_set(g[1]);
+	assert_memory_equal(guard_current(), g[1]->n_id, 32);
+	guard_note_circuit(g[1]->n_id, true, 3);
+	assert_memory_equal(guard_current(), g[1]->n_id, 32);
+	/* The backup fails as well: another is drawn. */
+	guard_note_circuit(g[1]->n_id, false, 0);
+	assert_null(guard_current());
+	guard_set(g[2]);
+	assert_memory_equal(guard_current(), g[2]->n_id, 32);
+	/* The guard itself is still the one kept in the file. */
+	guard_shutdown();
+	assert_int_equal(guard_init(dir), 0);
+	assert_memory_equal(guard_current(), g[0]->n_id, 32);
+	guard_shutdown();
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+	nodelist_free(nl);
+	netstatus_free(c);
+}
+
 int
 main(void)
 {
@@ -426,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_guard_rule),
 		cmocka_unit_test(test_statefile),
 		cmocka_unit_test(test_guard_file),
+		cmocka_unit_test(test_guard_backup),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -41,7 +41,30 @@ static struct {
 	struct guard_health	 health;
 	bool			 have_avoid;
 	uint8_t			 avoid[ED25519_PUB_LEN];
+	/*
+	 * The guard failed at the first hop: until down_until, circuits
+	 * start at a backup (memory only) and the guard stays ours.
+	 */
+	int64_t			 down_until;
+	bool			 have_backup;
+	uint8_t			 backup[ED25519_PUB_LEN];
+	char			 backup_nick[NICKNAME_MAX_LEN + 1];
 } guard;
+
+static bool
+guard_is_down(void)
+{
+	return guard.gs.gs_has_guard && util_wall_sec() < guard.down_until;
+}
+
+static void
+guard_clear_backup(void)
+{
+	guard.down_until = 0;
+	guard.have_backup = false;
+	memset(guard.backup, 0, sizeof(guard.backup));
+	guard.backup_nick[0] = '\0';
+}
 
 static const char *
 guard_name(char fp[DOCFMT_FP_HEXLEN + 1])
@@ -106,12 +129,16 @@ guard_shutdown(void)
 const uint8_t *
 guard_current(void)
 {
+	if (guard_is_down())
+		return guard.have_backup ? guard.backup : NULL;
 	return guard.gs.gs_has_guard ? guard.gs.gs_id : NULL;
 }
 
 const uint8_t *
 guard_avoid(void)
 {
+	if (guard_is_down())
+		return guard.gs.gs_id;	/* a backup other than the guard */
 	return guard.have_avoid ? guard.avoid : NULL;
 }
 
@@ -122,6 +149,16 @@ guard_set(const struct node *n)
 
 	if (guard.gs.gs_has_guard && memcmp(guard.gs.gs_id, n->n_id, ED25519_PUB_LEN) == 0)
 		return;
+	if (guard_is_down()) {
+		guard.have_backup = true;
+		memcpy(guard.backup, n->n_id, ED25519_PUB_LEN);
+		snprintf(guard.backup_nick, sizeof(guard.backup_nick), "%s", n->n_nickname);
+		log_notice(LD_CIRC, "guard %s does not answer: circuits start at %s for %lld s",
+		    guard_name(fp), n->n_nickname,
+		    (long long)(guard.down_until - util_wall_sec()));
+		return;
+	}
+	guard_clear_backup();
 	memset(&guard.gs, 0, sizeof(guard.gs));
 	memset(&guard.health, 0, sizeof(guard.health));
 	guard.gs.gs_has_guard = true;
@@ -149,6 +186,7 @@ guard_drop(const char *why, bool avoid)
 	memset(&guard.gs, 0, sizeof(guard.gs));
 	memset(&guard.health, 0, sizeof(guard.health));
 	guard.nickname[0] = '\0';
+	guard_clear_backup();
 	guard_save();
 }
 
@@ -174,14 +212,33 @@ void
 guard_note_circuit(const uint8_t first[32], bool built, int hops_built)
 {
 	int64_t now = util_wall_sec();
-	char why[128];
+	char why[128], fp[DOCFMT_FP_HEXLEN + 1];
 
+	if (guard.have_backup && memcmp(first, guard.backup, ED25519_PUB_LEN) == 0 &&
+	    !built && hops_built == 0) {
+		/* The backup failed too: draw another one next time. */
+		log_info(LD_CIRC, "backup guard %s failed at the first hop", guard.backup_nick);
+		guard.have_backup = false;
+		return;
+	}
 	if (!guard.gs.gs_has_guard || memcmp(first, guard.gs.gs_id, ED25519_PUB_LEN) != 0)
 		return;
 	/* A failure past the first hop is the middle's or the exit's. */
 	if (!built && hops_built > 0)
 		return;
 	guard_health_note(&guard.health, built, now);
+	if (built)
+		guard_clear_backup();
+	else {
+		/*
+		 * Tor's primary-guard rule, in small: while the guard does
+		 * not answer, new circuits use a backup guard instead of
+		 * failing, and the guard is tried again after GUARD_RETRY.
+		 */
+		guard.down_until = now + GUARD_RETRY;
+		log_notice(LD_CIRC, "guard %s did not answer: circuits start at a backup guard "
+		    "for %d s", guard_name(fp), GUARD_RETRY);
+	}
 	if (built) {
 		if (guard.gs.gs_last_failure != 0) {
 			guard.gs.gs_last_failure = 0;

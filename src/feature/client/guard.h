@@ -13,6 +13,11 @@
  *    not move us off a good guard.
  * A guard replaced for failing is avoided when the next one is drawn
  * (dirpath.c redraws a few times).  Every replacement is logged.
+ *
+ * Until it is replaced, a guard that failed at the first hop is passed
+ * over for GUARD_RETRY seconds: circuits start at a backup guard (drawn
+ * like a guard, kept in memory only, redrawn if it fails too), so a dead
+ * guard costs one failed circuit, not every request until it is replaced.
  */
 #ifndef TORD_FEATURE_CLIENT_GUARD_H
 #define TORD_FEATURE_CLIENT_GUARD_H
@@ -25,6 +30,7 @@
 #define GUARD_STATE_FILE	"guard-state"
 #define GUARD_MAX_FAILURES	3
 #define GUARD_FAILURE_PERIOD	30	/* seconds */
+#define GUARD_RETRY		60	/* seconds a guard that failed is passed over */
 
 /* ---- Pure rule. */
 

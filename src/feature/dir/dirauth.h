@@ -13,6 +13,16 @@
  * publish it only with signatures of more than half of them.  Otherwise
  * the previous consensus stays in service and the log says why.
  *
+ * Between authorities, GET /tord/vote/<valid-after> serves our signed vote
+ * (netstatus.h format) and GET /tord/signature/<valid-after> our detached
+ * signature on the consensus we computed for that period:
+ *	valid-after <YYYY-MM-DD HH:MM:SS>
+ *	consensus-digest <64 hex: the digest the signatures sign>
+ *	directory-signature <our fingerprint> <base64 signature>
+ * The digest lets a peer that computed another document (it saw other
+ * votes) say so instead of reporting a bad signature.  Both are served
+ * for the current and the previous period only; 404 otherwise.
+ *
  * What a relay must do to stay listed: answer the test on its OR port
  * (a relay that stops answering drops out of the next vote) and upload a
  * descriptor at least once per descriptor_max_age (one older than that is

@@ -208,8 +208,8 @@ conn_update_reading(struct conn *c)
 	if (conn_wants_read(c)) {
 		if (!ml_io_active(&c->c_rio))
 			ml_io_start(&c->c_rio);
-		/* TLS may hold decrypted bytes that no readiness event announces. */
-		if (c->c_ssl != NULL && SSL_pending(c->c_ssl) > 0)
+		/* TLS may hold bytes that no readiness event announces. */
+		if (c->c_ssl != NULL && (c->c_tls_unread || SSL_pending(c->c_ssl) > 0))
 			ml_defer(&c->c_flush_d);
 	} else if (ml_io_active(&c->c_rio)) {
 		ml_io_stop(&c->c_rio);
@@ -306,6 +306,7 @@ static int
 conn_read_some(struct conn *c)
 {
 	size_t budget = CONN_READ_BUDGET, got = 0;
+	bool drained = false;
 
 	while (budget > 0 && buf_len(&c->c_in) < c->c_in_max) {
 		size_t want = MIN(budget, (size_t)CONN_READ_CHUNK);
@@ -322,11 +323,15 @@ conn_read_some(struct conn *c)
 				n = rc;
 			} else {
 				err = SSL_get_error(c->c_ssl, rc);
-				if (err == SSL_ERROR_WANT_READ)
+				if (err == SSL_ERROR_WANT_READ) {
+					drained = true;
 					break;
+				}
 				if (err == SSL_ERROR_WANT_WRITE) {
-					/* Post-handshake message needs the write side. */
+					/* Post-handshake message needs the write side;
+					 * conn_write_cb reads on once it is writable. */
 					ml_io_start(&c->c_wio);
+					drained = true;
 					break;
 				}
 				if (err == SSL_ERROR_ZERO_RETURN) {
@@ -355,6 +360,15 @@ conn_read_some(struct conn *c)
 		got += (size_t)n;
 		budget -= (size_t)n;
 	}
+	/*
+	 * With read-ahead, OpenSSL's buffer may hold whole records after we
+	 * stop early (budget, full c_in): the socket is drained, so no event
+	 * will come for them.  Only WANT_READ proves nothing usable is left
+	 * (a partial record waits for the socket); SSL_has_pending() cannot
+	 * tell a partial record apart and would spin.
+	 */
+	if (c->c_ssl != NULL)
+		c->c_tls_unread = !drained && !c->c_eof;
 	if (got) {
 		c->c_bytes_in += got;
 		total_read += got;
@@ -449,8 +463,9 @@ conn_flush_deferred(struct ml_deferred *d)
 
 	if (c->c_state != CONN_ST_OPEN)
 		return;
-	/* Decrypted TLS bytes may be waiting (see conn_update_reading). */
-	if (c->c_ssl != NULL && conn_wants_read(c) && SSL_pending(c->c_ssl) > 0) {
+	/* TLS bytes may be waiting (see conn_update_reading). */
+	if (c->c_ssl != NULL && conn_wants_read(c) &&
+	    (c->c_tls_unread || SSL_pending(c->c_ssl) > 0)) {
 		conn_handle_readable(c);
 		if (c->c_state != CONN_ST_OPEN)
 			return;

@@ -70,6 +70,7 @@ struct conn {
 	size_t			 c_lowat;	/* ... until it drains below this */
 	bool			 c_read_paused;	/* owner asked to stop reading */
 	bool			 c_eof;		/* peer closed its write side */
+	bool			 c_tls_unread;	/* TLS may hold bytes no readiness event announces */
 	bool			 c_shutdown_wr;	/* send FIN once c_out is flushed */
 	bool			 c_wr_closed;	/* FIN sent */
 	bool			 c_above_hiwat;	/* flushed() is due when below lowat */

@@ -124,6 +124,20 @@ link_new(void)
 	return l;
 }
 
+/*
+ * Bulk settings for a link's TLS: read-ahead with a large buffer, so one
+ * read(2) takes several records instead of two reads (header, body) per
+ * 16 KiB record.
+ */
+#define LINK_TLS_READ_BUFFER	(64 * 1024)
+
+static void
+link_tune_tls(SSL *ssl)
+{
+	SSL_set_read_ahead(ssl, 1);
+	SSL_set_default_read_buffer_len(ssl, LINK_TLS_READ_BUFFER);
+}
+
 static void
 link_register(struct link *l)
 {
@@ -159,6 +173,7 @@ link_get_or_connect(const uint8_t id[IDENTITY_LEN], const char *nick, const stru
 	ssl = SSL_new(ctx);
 	if (ssl == NULL)
 		return NULL;
+	link_tune_tls(ssl);
 	l = link_new();
 	l->l_initiator = true;
 	memcpy(l->l_peer_id, id, IDENTITY_LEN);
@@ -192,6 +207,7 @@ link_accept(int fd, const struct addr *peer)
 		close(fd);
 		return;
 	}
+	link_tune_tls(ssl);
 	l = link_new();
 	l->l_peer_addr = *peer;
 	conn_init(&l->l_conn, &link_conn_ops, fd);

@@ -30,6 +30,8 @@
 /* Bytes read per readiness event before yielding to other conns. */
 #define CONN_READ_BUDGET	(256 * 1024)
 #define CONN_READ_CHUNK		(64 * 1024)
+/* Pending TLS output above which a flush is corked (several records). */
+#define CONN_CORK_MIN		(16 * 1024)
 
 static struct conn_list	conns = TAILQ_HEAD_INITIALIZER(conns);
 static size_t		nconns;
@@ -478,6 +480,18 @@ static int
 conn_write_some(struct conn *c)
 {
 	size_t wrote = 0;
+	int one = 1, zero = 0;
+	/*
+	 * SSL_write hands the kernel one 16 KiB record per write(2); with
+	 * TCP_NODELAY each became its own segment, and the receiver handled
+	 * and acknowledged each.  Corked, the records of one flush leave in
+	 * full-size segments; uncorking at the end sends the tail at once,
+	 * so latency is unchanged.  Small flushes (interactive) skip it.
+	 */
+	bool cork = c->c_ssl != NULL && buf_len(&c->c_out) > CONN_CORK_MIN;
+
+	if (cork)
+		(void)setsockopt(c->c_fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
 
 	while (buf_len(&c->c_out) > 0) {
 		ssize_t n;
@@ -511,6 +525,8 @@ conn_write_some(struct conn *c)
 		}
 		wrote += (size_t)n;
 	}
+	if (cork)
+		(void)setsockopt(c->c_fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
 	if (wrote) {
 		c->c_bytes_out += wrote;
 		total_written += wrote;

@@ -8,8 +8,8 @@ load_driver.py serve --bind IP --port-file F [--state-file S]
     holds "open=N" (connections open now).
 
 load_driver.py fetch --socks PORT --target IP:PORT --streams N --size B
-                     [--users U] [--timeout T]
-    N concurrent SOCKS5 streams through the client, user i % U, each
+                     [--users U] [--user-prefix P] [--timeout T]
+    N concurrent SOCKS5 streams through the client, user P(i % U), each
     fetching B bytes with its own seed; every byte checked by sha256.
     Prints "ok=.. bad=.. err=.. secs=.." and exits 0 iff all are ok.
 
@@ -140,7 +140,7 @@ async def socks_open(port, host, tport, user):
 async def one_fetch(a, host, tport, i):
     w = None
     try:
-        r, w = await socks_open(a.socks, host, tport, "load%d" % (i % a.users))
+        r, w = await socks_open(a.socks, host, tport, "%s%d" % (a.user_prefix or "load", i % a.users))
         w.write(b"GET /bytes/%d/%d HTTP/1.0\r\n\r\n" % (a.size, i))
         head = await r.readuntil(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.0 200"):
@@ -181,7 +181,7 @@ async def fetch(a):
 
 async def one_hold(a, host, tport, i, held):
     try:
-        r, w = await socks_open(a.socks, host, tport, "hold%d" % (i % a.users))
+        r, w = await socks_open(a.socks, host, tport, "%s%d" % (a.user_prefix or "hold", i % a.users))
     except Refused as e:
         return "refused" if str(e).startswith("rep=") else "closed"
     except (OSError, asyncio.IncompleteReadError):
@@ -243,6 +243,7 @@ def main():
         p.add_argument("--target", required=True)
         p.add_argument("--streams", type=int, default=1000)
         p.add_argument("--users", type=int, default=8)
+        p.add_argument("--user-prefix", help="SOCKS usernames are PREFIX0 .. PREFIX(U-1)")
         p.add_argument("--timeout", type=float, default=120)
         if name == "fetch":
             p.add_argument("--size", type=int, default=65536)

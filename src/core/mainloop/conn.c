@@ -311,7 +311,10 @@ conn_read_some(struct conn *c)
 	bool drained = false;
 
 	while (budget > 0 && buf_len(&c->c_in) < c->c_in_max) {
-		size_t want = MIN(budget, (size_t)CONN_READ_CHUNK);
+		/* Never ask for more than c_in may hold: the reservation is
+		 * memory (a stream capped at 16 KiB must not grow 64 KiB). */
+		size_t want = MIN(MIN(budget, (size_t)CONN_READ_CHUNK),
+		    c->c_in_max - buf_len(&c->c_in));
 		ssize_t n;
 
 		if (c->c_ssl != NULL) {

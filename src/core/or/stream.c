@@ -23,7 +23,7 @@
 /* Send a stream SENDME only once the socket has taken most of the data. */
 #define STREAM_SENDME_MAX_UNFLUSHED	(10 * RELAY_DATA_MAX)
 /* Edge sockets: read this much ahead of the windows, no more. */
-#define STREAM_IN_MAX			(16 * 1024)
+#define STREAM_IN_MAX			(64 * 1024)
 
 static struct stream_list	streams = TAILQ_HEAD_INITIALIZER(streams);
 static size_t			nstreams;

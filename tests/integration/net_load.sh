@@ -72,7 +72,7 @@ trap 'echo "# interrupted"; exit 1' INT TERM
   echo "# watchdog: test took too long"; kill -TERM $$ ) 2>/dev/null &
 watchdog_pid=$!
 
-NTESTS=20
+NTESTS=21
 n=0
 fails=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -284,6 +284,19 @@ hold_stop
 check "descriptors freed at the exits: a request succeeds under the same limit" fetch_1k
 for p in $E1 $E2; do prlimit --pid "$p" --nofile="${EHARD[$p]}:${EHARD[$p]}"; done
 check "at the end the client holds no stream" streams_are 0 30
+
+# Stop every node (SIGTERM: sanitizer builds report leaks at exit), then
+# no node may have printed a sanitizer report or a BUG line.
+"$TESTNET" down >/dev/null 2>&1
+san_clean() {
+	local bad
+	bad=$(grep -l -E 'ERROR: AddressSanitizer|LeakSanitizer|runtime error:| BUG: |assertion failed:' \
+	    "$D"/*/log "$D"/*/stderr 2>/dev/null)
+	[ -z "$bad" ] && return 0
+	for f in $bad; do grep -m 3 -E 'Sanitizer|runtime error| BUG: |assertion failed:' "$f" | sed "s|^|# $(basename "$(dirname "$f")"): |"; done
+	return 1
+}
+check "no node printed a sanitizer report or a BUG line" san_clean
 
 [ $n = $NTESTS ] || { echo "# planned $NTESTS, ran $n"; notok "test count"; }
 [ $fails = 0 ]

@@ -107,8 +107,26 @@ buf_find_line(const struct buf *b, size_t max)
 ssize_t
 buf_read_fd(struct buf *b, int fd, size_t max)
 {
-	uint8_t *p = buf_reserve(b, max);
+	uint8_t *p;
 	ssize_t n;
+
+	/*
+	 * No storage yet: read a first, small piece through the stack, so a
+	 * connection that only ever sees a few bytes (a SOCKS handshake, an
+	 * idle stream) never reserves, and touches, a large buffer.  If the
+	 * piece comes back full, the caller's next read reserves the rest.
+	 */
+	if (b->b_data == NULL && max > BUF_FIRST_READ) {
+		uint8_t first[BUF_FIRST_READ];
+
+		do
+			n = read(fd, first, sizeof(first));
+		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			buf_add(b, first, (size_t)n);
+		return n;
+	}
+	p = buf_reserve(b, max);
 
 	do
 		n = read(fd, p, max);

@@ -61,8 +61,11 @@ ssize_t	 buf_find_line(const struct buf *b, size_t max);
 
 /*
  * Read up to max bytes from fd.  Returns bytes read, 0 on EOF, or -1
- * with errno set (EAGAIN included).
+ * with errno set (EAGAIN included).  A buffer without storage reads at
+ * most BUF_FIRST_READ bytes (through the stack) and allocates only what
+ * arrived.
  */
+#define BUF_FIRST_READ	4096
 ssize_t	 buf_read_fd(struct buf *b, int fd, size_t max);
 /* Write from the head to fd and drain what was written; as write(2). */
 ssize_t	 buf_write_fd(struct buf *b, int fd);

@@ -349,6 +349,10 @@ conn_read_some(struct conn *c)
 				return -1;
 			}
 		} else {
+			/* See buf_read_fd: without storage it reads less. */
+			size_t asked = c->c_in.b_data == NULL ?
+			    MIN(want, (size_t)BUF_FIRST_READ) : want;
+
 			n = buf_read_fd(&c->c_in, c->c_fd, want);
 			if (n == 0) {
 				c->c_eof = true;
@@ -360,6 +364,12 @@ conn_read_some(struct conn *c)
 				c->c_errno = errno;
 				conn_mark_for_close(c, "read error");
 				return -1;
+			}
+			/* A short read drained the socket: no EAGAIN round
+			 * trip, and no large reservation for nothing. */
+			if ((size_t)n < asked) {
+				got += (size_t)n;
+				break;
 			}
 		}
 		got += (size_t)n;
@@ -393,6 +403,9 @@ conn_handle_readable(struct conn *c)
 		c->c_ops->process_inbuf(c);
 	if (conn_is_marked(c))
 		return;
+	/* An idle plain connection holds no input storage (see buf_read_fd). */
+	if (c->c_ssl == NULL && buf_len(&c->c_in) == 0)
+		buf_trim(&c->c_in);
 	if (c->c_eof) {
 		ml_io_stop(&c->c_rio);
 		if (c->c_ops->eof)

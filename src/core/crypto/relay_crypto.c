@@ -12,16 +12,30 @@
  * field.  A recognised cell keeps its Digest field zeroed, so the receiver
  * sees exactly the plaintext that was originated.
  *
- * All EVP contexts are created with the hop; nothing is allocated by this
- * module per cell.  Callers: core/or (circuits, the relay cell switch) and
- * the SENDME code through relay_crypto_last_digest().
+ * The AES contexts (EVP) are created with the hop.  The running digests
+ * are plain SHA_CTX structs rather than EVP_MD_CTX: every recognise and
+ * every sent cell needs a finalised copy of a running digest, and under
+ * OpenSSL 3 EVP_MD_CTX_copy_ex() frees and reallocates the provider
+ * context on each copy (two mallocs per cell, and EVP dispatch on top);
+ * a SHA_CTX copy is a 96-byte struct assignment on the stack.  Tor does
+ * the same.  Nothing is allocated by this module per cell.  Callers:
+ * core/or (circuits, the relay cell switch) and the SENDME code through
+ * relay_crypto_last_digest().
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * SHA1_Init/Update/Final are deprecated in OpenSSL 3 (the build hides
+ * deprecated APIs with OPENSSL_NO_DEPRECATED) but remain in 3.x; this
+ * file alone opts back in, for the reason above.
+ */
+#undef OPENSSL_NO_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "core/crypto/relay_crypto.h"
 #include "lib/crypto.h"
@@ -35,9 +49,7 @@ struct relay_crypto {
 	const struct relay_crypto_ops	*rc_ops;
 	/* tor1 state, indexed by enum relay_dir. */
 	EVP_CIPHER_CTX	*rc_cipher[2];
-	EVP_MD_CTX	*rc_digest[2];
-	EVP_MD_CTX	*rc_saved;	/* state before a tentative update */
-	EVP_MD_CTX	*rc_peek;	/* finalised copy of a running digest */
+	SHA_CTX		 rc_digest[2];	/* running digests */
 	uint8_t		 rc_last[2][TOR1_DIGEST_LEN];
 };
 
@@ -60,16 +72,15 @@ tor1_crypt(relay_crypto_t *hop, enum relay_dir dir, uint8_t *payload)
 		tor1_fatal("EVP_EncryptUpdate");
 }
 
-/* Finalise a copy of the running digest of dir into out[20]. */
+/* Finalise a copy of a running digest into out[20]. */
 static void
-tor1_peek(relay_crypto_t *hop, enum relay_dir dir, uint8_t out[TOR1_DIGEST_LEN])
+tor1_peek(const SHA_CTX *running, uint8_t out[TOR1_DIGEST_LEN])
 {
-	unsigned int len = 0;
+	SHA_CTX tmp = *running;
 
-	if (EVP_MD_CTX_copy_ex(hop->rc_peek, hop->rc_digest[dir]) != 1 ||
-	    EVP_DigestFinal_ex(hop->rc_peek, out, &len) != 1 ||
-	    len != TOR1_DIGEST_LEN)
-		tor1_fatal("digest peek");
+	if (SHA1_Final(out, &tmp) != 1)
+		tor1_fatal("SHA1_Final");
+	crypto_wipe(&tmp, sizeof(tmp));
 }
 
 /* Zero Recognized and Digest, add the cell to dir's digest, set Digest. */
@@ -78,9 +89,9 @@ tor1_set_digest(relay_crypto_t *hop, enum relay_dir dir, uint8_t *payload)
 {
 	memset(payload + RELAY_OFF_RECOGNIZED, 0, 2);
 	memset(payload + RELAY_OFF_DIGEST, 0, RELAY_DIGEST_FIELD_LEN);
-	if (EVP_DigestUpdate(hop->rc_digest[dir], payload, RELAY_PAYLOAD_LEN) != 1)
-		tor1_fatal("EVP_DigestUpdate");
-	tor1_peek(hop, dir, hop->rc_last[dir]);
+	if (SHA1_Update(&hop->rc_digest[dir], payload, RELAY_PAYLOAD_LEN) != 1)
+		tor1_fatal("SHA1_Update");
+	tor1_peek(&hop->rc_digest[dir], hop->rc_last[dir]);
 	memcpy(payload + RELAY_OFF_DIGEST, hop->rc_last[dir], RELAY_DIGEST_FIELD_LEN);
 }
 
@@ -92,26 +103,28 @@ static bool
 tor1_recognize(relay_crypto_t *hop, enum relay_dir dir, uint8_t *payload)
 {
 	uint8_t received[RELAY_DIGEST_FIELD_LEN], calc[TOR1_DIGEST_LEN];
-	EVP_MD_CTX *tmp;
+	SHA_CTX tentative;
+	bool ours;
 
 	if (payload[RELAY_OFF_RECOGNIZED] != 0 || payload[RELAY_OFF_RECOGNIZED + 1] != 0)
 		return false;
 	memcpy(received, payload + RELAY_OFF_DIGEST, sizeof(received));
 	memset(payload + RELAY_OFF_DIGEST, 0, sizeof(received));
-	if (EVP_MD_CTX_copy_ex(hop->rc_saved, hop->rc_digest[dir]) != 1 ||
-	    EVP_DigestUpdate(hop->rc_digest[dir], payload, RELAY_PAYLOAD_LEN) != 1)
-		tor1_fatal("digest update");
-	tor1_peek(hop, dir, calc);
-	if (crypto_eq(calc, received, sizeof(received))) {
+	/* Update a copy; it replaces the running state only if the cell is ours. */
+	tentative = hop->rc_digest[dir];
+	if (SHA1_Update(&tentative, payload, RELAY_PAYLOAD_LEN) != 1)
+		tor1_fatal("SHA1_Update");
+	tor1_peek(&tentative, calc);
+	ours = crypto_eq(calc, received, sizeof(received));
+	if (ours) {
+		hop->rc_digest[dir] = tentative;
 		memcpy(hop->rc_last[dir], calc, TOR1_DIGEST_LEN);
-		return true;
+	} else {
+		memcpy(payload + RELAY_OFF_DIGEST, received, sizeof(received));
 	}
-	/* Not ours: swap the saved state back in and restore the field. */
-	tmp = hop->rc_digest[dir];
-	hop->rc_digest[dir] = hop->rc_saved;
-	hop->rc_saved = tmp;
-	memcpy(payload + RELAY_OFF_DIGEST, received, sizeof(received));
-	return false;
+	crypto_wipe(&tentative, sizeof(tentative));
+	crypto_wipe(calc, sizeof(calc));
+	return ours;
 }
 
 static void
@@ -167,13 +180,10 @@ tor1_clear(relay_crypto_t *hop)
 {
 	int d;
 
-	/* The EVP free functions cleanse key schedules and digest states. */
-	for (d = 0; d < 2; d++) {
+	/* EVP_CIPHER_CTX_free cleanses key schedules; the digest states are
+	 * in the struct, which relay_crypto_free_() wipes. */
+	for (d = 0; d < 2; d++)
 		EVP_CIPHER_CTX_free(hop->rc_cipher[d]);
-		EVP_MD_CTX_free(hop->rc_digest[d]);
-	}
-	EVP_MD_CTX_free(hop->rc_saved);
-	EVP_MD_CTX_free(hop->rc_peek);
 }
 
 static const struct relay_crypto_ops tor1_ops = {
@@ -205,14 +215,10 @@ relay_crypto_new_tor1(const uint8_t keys[RELAY_TOR1_KEY_LEN])
 		    EVP_EncryptInit_ex(hop->rc_cipher[d], EVP_aes_128_ctr(), NULL,
 		    key[d], iv) != 1)
 			tor1_fatal("AES-128-CTR init");
-		if ((hop->rc_digest[d] = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestInit_ex(hop->rc_digest[d], EVP_sha1(), NULL) != 1 ||
-		    EVP_DigestUpdate(hop->rc_digest[d], seed[d], TOR1_DIGEST_LEN) != 1)
+		if (SHA1_Init(&hop->rc_digest[d]) != 1 ||
+		    SHA1_Update(&hop->rc_digest[d], seed[d], TOR1_DIGEST_LEN) != 1)
 			tor1_fatal("SHA-1 init");
 	}
-	if ((hop->rc_saved = EVP_MD_CTX_new()) == NULL ||
-	    (hop->rc_peek = EVP_MD_CTX_new()) == NULL)
-		tor1_fatal("EVP_MD_CTX_new");
 	return hop;
 }
 

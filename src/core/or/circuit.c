@@ -86,7 +86,10 @@ circuit_alloc(bool origin)
 struct circuit *
 circuit_new_origin(void)
 {
-	return circuit_alloc(true);
+	struct circuit *c = circuit_alloc(true);
+
+	c->c_hops = xcalloc(CIRC_MAX_HOPS, sizeof(*c->c_hops));
+	return c;
 }
 
 struct circuit *
@@ -478,8 +481,12 @@ circuit_free_deferred(struct ml_deferred *d)
 	relay_crypto_free(c->c_crypto);
 	for (i = 0; i < CIRC_MAX_HOPS; i++) {
 		relay_crypto_free(c->c_hop_crypto[i]);
-		if (c->c_hops[i].h_ntor_active)
+		if (c->c_hops != NULL && c->c_hops[i].h_ntor_active)
 			onion_ntor_client_clear(&c->c_hops[i].h_ntor);
+	}
+	if (c->c_hops != NULL) {
+		crypto_wipe(c->c_hops, CIRC_MAX_HOPS * sizeof(*c->c_hops));
+		free(c->c_hops);
 	}
 	if (c->c_pending_create != NULL) {
 		crypto_wipe(c->c_pending_create, CELL_LEN);

@@ -83,7 +83,9 @@ struct circuit {
 	uint32_t		 c_n_circid;
 	/* Relay: this hop's keys; origin: one per hop in c_hop_crypto[]. */
 	relay_crypto_t		*c_crypto;
-	struct circ_hop		 c_hops[CIRC_MAX_HOPS];
+	/* Origin only (CIRC_MAX_HOPS entries; NULL on relays, which would
+	 * otherwise carry ~2 KiB of unused hop state per circuit). */
+	struct circ_hop		*c_hops;
 	relay_crypto_t		*c_hop_crypto[CIRC_MAX_HOPS];
 	int			 c_n_hops;	/* hops in the path */
 	int			 c_n_built;	/* hops with keys */

@@ -19,8 +19,15 @@
 
 /* At most this many RELAY_EARLY cells per circuit (tor-spec §5.6). */
 #define MAX_RELAY_EARLY		8
-/* Cells queued on one circuit in one direction before it is closed. */
-#define CIRC_MAX_QUEUED_CELLS	2500
+/*
+ * Cells queued on one circuit in one direction before it is closed.
+ * DATA cells are bounded by the circuit window (1,000), but stream
+ * openings and replies are not: 10,000 streams opened at once on one
+ * circuit queue ~10,000 BEGINs at the client and ~50,000 cells at the
+ * exit.  Tor's default (circ_max_cell_queue_size) is the same; the
+ * global max_queue_memory limit still bounds the sum.
+ */
+#define CIRC_MAX_QUEUED_CELLS	50000
 /* Hops of a client circuit. */
 #define CIRC_MAX_HOPS		3
 

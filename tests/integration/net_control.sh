@@ -35,30 +35,20 @@ export TESTNET_BOOT_TIMEOUT=90
 D=$TESTNET_DIR
 SOCKS=127.0.0.1:$TESTNET_SOCKS_PORT
 pids=
-watchdog_pid=
+. "$top_srcdir/tests/integration/tap.sh"
 
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	"$top_srcdir/scripts/testnet" down >/dev/null 2>&1
-	if [ -n "$watchdog_pid" ]; then
-		kill "$watchdog_pid" 2>/dev/null
-		[ -f "$D/watchdog.pid" ] && kill "$(cat "$D/watchdog.pid")" 2>/dev/null
-	fi
+	watchdog_stop
 	rm -rf "$D"
 }
 trap cleanup EXIT
 trap 'echo "# interrupted"; exit 1' INT TERM
 # Bounded in time whatever happens: the traps above stop everything.
-( sleep 400 & echo $! >"$D/watchdog.pid"; wait $!
-  echo "# watchdog: test took too long"; kill -TERM $$ ) 2>/dev/null &
-watchdog_pid=$!
+watchdog_start 400
 
 NTESTS=32
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 # Compare a normalised output with its golden; show the difference.
 golden() { # name golden-file output-file
 	if diff -u "$2" "$3" >"$D/diff"; then

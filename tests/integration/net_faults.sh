@@ -53,7 +53,7 @@ TESTNET=$top_srcdir/scripts/testnet
 httpd_pid=
 target_pid=
 bh_pid=
-watchdog_pid=
+. "$top_srcdir/tests/integration/tap.sh"
 frozen_pid=
 bg_pids=
 
@@ -69,25 +69,15 @@ cleanup() {
 	"$TESTNET" down >/dev/null 2>&1
 	[ -n "$httpd_pid" ] && kill "$httpd_pid" 2>/dev/null
 	[ -n "$target_pid" ] && kill "$target_pid" 2>/dev/null
-	if [ -n "$watchdog_pid" ]; then
-		kill "$watchdog_pid" 2>/dev/null
-		[ -f "$D/watchdog.pid" ] && kill "$(cat "$D/watchdog.pid")" 2>/dev/null
-	fi
+	watchdog_stop
 	rm -rf "$D"
 }
 trap cleanup EXIT
 trap 'echo "# interrupted"; exit 1' INT TERM
 # Bounded in time whatever happens: the trap above stops everything.
-( sleep 400 & echo $! >"$D/watchdog.pid"; wait $!
-  echo "# watchdog: test took too long"; kill -TERM $$ ) 2>/dev/null &
-watchdog_pid=$!
+watchdog_start 400
 
 NTESTS=37
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }	# seconds since $1
 lt() { [ "$(echo "$1 < $2" | bc)" = 1 ]; }

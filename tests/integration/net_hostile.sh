@@ -55,29 +55,19 @@ AUTH_DIR=127.1.0.1:$((TESTNET_BASE_PORT + 1))
 WEB=http://127.50.0.1:$((TESTNET_BASE_PORT + 11))/
 TORCTL=$top_builddir/src/torctl
 peer_pids=
-watchdog_pid=
+. "$top_srcdir/tests/integration/tap.sh"
 
 cleanup() {
 	local p
 	for p in $peer_pids ${solo_pids:-}; do kill "$p" 2>/dev/null; done
 	"$top_srcdir/scripts/testnet" down >/dev/null 2>&1
-	if [ -n "$watchdog_pid" ]; then
-		kill "$watchdog_pid" 2>/dev/null
-		[ -f "$D/watchdog.pid" ] && kill "$(cat "$D/watchdog.pid")" 2>/dev/null
-	fi
+	watchdog_stop
 	rm -rf "$D"
 }
 trap cleanup EXIT
 trap 'echo "# interrupted"; exit 1' INT TERM
-( sleep 200 & echo $! >"$D/watchdog.pid"; wait $!
-  echo "# watchdog: test took too long"; kill -TERM $$ ) 2>/dev/null &
-watchdog_pid=$!
+watchdog_start 200
 
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 pid_of() { cat "$D/$1/pid" 2>/dev/null; }

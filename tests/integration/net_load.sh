@@ -54,31 +54,21 @@ TESTNET=$top_srcdir/scripts/testnet
 DRIVER=$top_srcdir/tests/integration/load_driver.py
 serve_pid=
 hold_pid=
-watchdog_pid=
+. "$top_srcdir/tests/integration/tap.sh"
 
 cleanup() {
 	[ -n "$hold_pid" ] && kill "$hold_pid" 2>/dev/null
 	"$TESTNET" down >/dev/null 2>&1
 	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null
-	if [ -n "$watchdog_pid" ]; then
-		kill "$watchdog_pid" 2>/dev/null
-		[ -f "$D/watchdog.pid" ] && kill "$(cat "$D/watchdog.pid")" 2>/dev/null
-	fi
+	watchdog_stop
 	rm -rf "$D"
 }
 trap cleanup EXIT
 trap 'echo "# interrupted"; exit 1' INT TERM
-( sleep 400 & echo $! >"$D/watchdog.pid"; wait $!
-  echo "# watchdog: test took too long"; kill -TERM $$ ) 2>/dev/null &
-watchdog_pid=$!
+watchdog_start 400
 
 NTESTS=21
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 
 echo "1..$NTESTS"
 if ! "$TESTNET" up --detach --no-build --build-dir "$top_builddir" \

@@ -55,32 +55,22 @@ TORCTL=$top_builddir/src/torctl
 httpd_pid=
 bad_pid=
 stall_pid=
-watchdog_pid=
+. "$top_srcdir/tests/integration/tap.sh"
 
 cleanup() {
 	[ -n "$stall_pid" ] && kill "$stall_pid" 2>/dev/null
 	[ -n "$bad_pid" ] && kill "$bad_pid" 2>/dev/null
 	"$top_srcdir/scripts/testnet" down >/dev/null 2>&1
 	[ -n "$httpd_pid" ] && kill "$httpd_pid" 2>/dev/null
-	if [ -n "$watchdog_pid" ]; then
-		kill "$watchdog_pid" 2>/dev/null
-		[ -f "$D/watchdog.pid" ] && kill "$(cat "$D/watchdog.pid")" 2>/dev/null
-	fi
+	watchdog_stop
 	rm -rf "$D"
 }
 trap cleanup EXIT
 trap 'echo "# interrupted"; exit 1' INT TERM
 # Bounded in time whatever happens: the trap above stops everything.
-( sleep 150 & echo $! >"$D/watchdog.pid"; wait $!
-  echo "# watchdog: test took too long"; kill -TERM $$ ) 2>/dev/null &
-watchdog_pid=$!
+watchdog_start 150
 
 NTESTS=19
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 # A known tord bug: TAP TODO (automake: XFAIL / XPASS), never a silent pass.
 check_todo() {
 	local why=$1 d=$2; shift 2

@@ -40,30 +40,20 @@ VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode
     --show-leak-kinds=definite --num-callers=30)
 vpids=
 httpd_pid=
-watchdog_pid=
+. "$top_srcdir/tests/integration/tap.sh"
 
 cleanup() {
 	local p
 	for p in $vpids; do kill -KILL "$p" 2>/dev/null; done
 	[ -n "$httpd_pid" ] && kill "$httpd_pid" 2>/dev/null
 	"$top_srcdir/scripts/testnet" down >/dev/null 2>&1
-	if [ -n "$watchdog_pid" ]; then
-		kill "$watchdog_pid" 2>/dev/null
-		[ -f "$D/watchdog.pid" ] && kill "$(cat "$D/watchdog.pid")" 2>/dev/null
-	fi
+	watchdog_stop
 	[ -n "${KEEP_TESTNET:-}" ] || rm -rf "$D"
 }
 trap cleanup EXIT
 trap 'echo "# interrupted"; exit 1' INT TERM
-( sleep 240 & echo $! >"$D/watchdog.pid"; wait $!
-  echo "# watchdog: test took too long"; kill -TERM $$ ) 2>/dev/null &
-watchdog_pid=$!
+watchdog_start 240
 
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 wait_port() { local i; for i in $(seq 1 $(($3 * 10))); do (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 node_conf() {	# name role
 	mkdir -p "$D/$1"; chmod 700 "$D/$1"

@@ -24,12 +24,12 @@ unset http_proxy https_proxy all_proxy no_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY
 off=$(( ($$ % 200) * 20 ))
 T=$(mktemp -d /tmp/tord-clients.XXXXXX)
 export TESTNET_DIR=$T/net
-export TESTNET_SOCKS_PORT=$((20007 + off))
-export TESTNET_BASE_PORT=$((14000 + off))
+export TESTNET_SOCKS_PORT=$((20017 + off))
+export TESTNET_BASE_PORT=$((18000 + off))
 export TESTNET_BOOT_TIMEOUT=90
 SOCKS=127.0.0.1:$TESTNET_SOCKS_PORT
 DNS_IP=127.53.0.53
-DNS_PORT=$((20008 + off))
+DNS_PORT=$((20018 + off))
 ZONE=onion-test.example
 WEB_IP=127.60.0.1
 pids=""

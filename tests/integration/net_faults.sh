@@ -39,8 +39,8 @@ command -v curl >/dev/null || { echo "1..0 # SKIP curl not installed"; exit 0; }
 # Ports unique per run so parallel suites (normal + sanitizer) do not collide.
 off=$(( ($$ % 200) * 20 ))
 export TESTNET_DIR=$(mktemp -d /tmp/tord-faults.XXXXXX)
-export TESTNET_SOCKS_PORT=$((20008 + off))
-export TESTNET_BASE_PORT=$((14000 + off))
+export TESTNET_SOCKS_PORT=$((20016 + off))
+export TESTNET_BASE_PORT=$((5200 + off))
 export TESTNET_BOOT_TIMEOUT=60
 # Three exits: when the guard is itself an exit (the consensus may give
 # every relay every flag) and one exit is killed, a third still serves.

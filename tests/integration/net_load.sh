@@ -61,7 +61,7 @@ cleanup() {
 	"$TESTNET" down >/dev/null 2>&1
 	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null
 	watchdog_stop
-	rm -rf "$D"
+	[ -n "${KEEP_TESTNET:-}" ] && echo "# kept $D" || rm -rf "$D"
 }
 trap cleanup EXIT
 trap 'echo "# interrupted"; exit 1' INT TERM

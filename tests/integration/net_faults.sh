@@ -326,7 +326,15 @@ check "frozen exit: the client's stream timeout fired on circ $f_circ" \
 froze_builds() { tail -n +$((l0 + 1)) "$D/client/log" | grep -c "failed: build timed out"; }
 fz_ok=0
 fz_tot=0
-for round in 1 2 3; do
+# Evidence that the client noticed: a build through it timed out, it was
+# left out of paths, or a stream on another circuit already open through it
+# got no answer (which one comes first depends on timing, and on how much
+# weight the consensus gives it: a relay that was just restarted has little
+# observed bandwidth, so up to 6 rounds).
+froze_avoided() { tail -n +$((l0 + 1)) "$D/client/log" | grep -c "did not answer; left out of paths"; }
+froze_streams() { tail -n +$((l0 + 1)) "$D/client/log" | grep -v "circ=$f_circ " | grep -c "no answer on circ=[0-9]* (exit $f_exit)"; }
+froze_seen() { [ "$(froze_builds)" -gt 0 ] || [ "$(froze_avoided)" -gt 0 ] || [ "$(froze_streams)" -gt 0 ]; }
+for round in 1 2 3 4 5 6; do
 	pids=
 	for i in 1 2 3 4 5 6; do
 		( fetch_ok 1024 "fz$round$i" >/dev/null && echo ok >"$D/fz.$round.$i" ) &
@@ -337,15 +345,11 @@ for round in 1 2 3; do
 		fz_tot=$((fz_tot + 1))
 		[ -f "$D/fz.$round.$i" ] && fz_ok=$((fz_ok + 1))
 	done
-	[ "$(froze_builds)" -gt 0 ] && break
+	froze_seen && break
 done
 echo "# $(froze_builds) circuit builds timed out while $f_exit was frozen"
-# Either a new circuit through it hit the build timeout, or the client had
-# already left it out of new paths after a circuit could not reach it;
-# which one comes first depends on timing.
-froze_avoided() { tail -n +$((l0 + 1)) "$D/client/log" | grep -c "did not answer; left out of paths"; }
-check "frozen exit: new circuits through it time out or it is left out of paths (timeouts $(froze_builds), avoided $(froze_avoided))" \
-    [ "$(froze_builds)" -gt 0 ] || [ "$(froze_avoided)" -gt 0 ]
+check "frozen exit: new circuits through it time out, it is left out of paths, or streams through it time out (timeouts $(froze_builds), avoided $(froze_avoided), stream timeouts $(froze_streams))" \
+    froze_seen
 check "frozen exit: $fz_ok of $fz_tot new requests succeeded around it" [ "$fz_ok" = "$fz_tot" ]
 kill -CONT "$frozen_pid"
 frozen_pid=

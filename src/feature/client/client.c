@@ -307,8 +307,10 @@ ap_timer_cb(struct ml_timer *t)
 		return;
 	}
 	/* No CONNECTED in time: give up on this circuit for new streams. */
-	log_info(LD_SOCKS, "stream=%llu no answer on circ=%u after %.0f s: retrying",
-	    (unsigned long long)s->s_gid, c->c_gid, client_cfg.cc_stream_attach_timeout);
+	log_info(LD_SOCKS, "stream=%llu no answer on circ=%u (exit %s) after %.0f s: retrying",
+	    (unsigned long long)s->s_gid, c->c_gid,
+	    c->c_n_hops > 0 ? c->c_hops[c->c_n_hops - 1].h_relay.ri_nickname : "?",
+	    client_cfg.cc_stream_attach_timeout);
 	(void)stream_send_relay(s, RELAY_END, end_misc, sizeof(end_misc));
 	stream_detach(s);
 	circuit_pool_retire(c);

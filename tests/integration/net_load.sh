@@ -187,6 +187,18 @@ out=$("$PY" "$DRIVER" fetch --socks "$TESTNET_SOCKS_PORT" --target "$TARGET" --s
 echo "# 1000 x $SIZE bytes: $out"
 check "1000 concurrent streams through one client, every byte verified by sha256 ($out)" \
     sh -c "echo '$out' | grep -q '^ok=1000 bad=0 err=0 '"
+# A stall's post-mortem: what waits on what at every node (GETINFO
+# tord/flow; only lines with something queued, blocked or paused).
+flow_dump() {
+	local nd
+	for nd in client exit1 exit2 relay1 relay2 relay3 relay4; do
+		echo "# flow at $nd:"
+		"$TORCTL" --control "$D/$nd/control" --cookie "$D/$nd/control_auth_cookie" \
+		    getinfo tord/flow 2>&1 | grep -v ' nq=0 pq=0 .* read_paused=0 \| blocked=0 above_hiwat=0 waiting=0 ' |
+		    head -n 40 | sed 's/^/#   /'
+	done
+}
+echo "$out" | grep -q '^ok=1000 ' || flow_dump
 check "after the 1000 streams the client holds no stream" streams_are 0 30
 check "after the 1000 streams the target holds no connection" target_open_zero
 

@@ -78,6 +78,8 @@ circuit_alloc(bool origin)
 	c->c_next_stream_id = (uint16_t)(1 + crypto_rand_uniform(0xfffe));
 	c->c_created = mainloop_now();
 	ml_deferred_init(&c->c_free_d, circuit_free_deferred);
+	c->c_n_wait.cw_circ = c->c_p_wait.cw_circ = c;
+	c->c_n_wait.cw_forward = true;
 	TAILQ_INSERT_TAIL(&circuits, c, c_entry);
 	ncircuits++;
 	return c;
@@ -117,34 +119,15 @@ static void
 circuit_set_waiting(struct circuit *c, bool forward, bool on)
 {
 	struct link *l = forward ? c->c_n_link : c->c_p_link;
-	bool *flag = forward ? &c->c_n_waiting : &c->c_p_waiting;
+	struct circuit_wait *w = forward ? &c->c_n_wait : &c->c_p_wait;
 
-	if (*flag == on || l == NULL)
+	if (w->cw_on == on || l == NULL)
 		return;
-	if (on) {
-		if (forward)
-			TAILQ_INSERT_TAIL(&l->l_waiting, c, c_n_wait_entry);
-		else
-			TAILQ_INSERT_TAIL(&l->l_waiting, c, c_p_wait_entry);
-	} else {
-		if (forward)
-			TAILQ_REMOVE(&l->l_waiting, c, c_n_wait_entry);
-		else
-			TAILQ_REMOVE(&l->l_waiting, c, c_p_wait_entry);
-	}
-	*flag = on;
-}
-
-/*
- * The two directions of a circuit can wait on one link only if both of
- * its links are the same object, which never happens (a relay never
- * extends back on the link a circuit came from); so a link's waiting
- * list holds each circuit by one entry, and the entry tells the way.
- */
-static bool
-circuit_waiting_forward_on(const struct circuit *c, const struct link *l)
-{
-	return c->c_n_link == l && c->c_n_waiting;
+	if (on)
+		TAILQ_INSERT_TAIL(&l->l_waiting, w, cw_entry);
+	else
+		TAILQ_REMOVE(&l->l_waiting, w, cw_entry);
+	w->cw_on = on;
 }
 
 void
@@ -227,10 +210,10 @@ circuit_link_drained(struct link *l)
 	/* Round robin: a few cells from each circuit per turn. */
 	for (rounds = 0; rounds < 100000 && !TAILQ_EMPTY(&l->l_waiting) &&
 	    !link_is_blocked(l); rounds++) {
-		bool forward, empty;
+		struct circuit_wait *w = TAILQ_FIRST(&l->l_waiting);
+		bool forward = w->cw_forward, empty;
 
-		c = TAILQ_FIRST(&l->l_waiting);
-		forward = circuit_waiting_forward_on(c, l);
+		c = w->cw_circ;
 		circuit_set_waiting(c, forward, false);
 		empty = circuit_drain_into(c, l, forward, CIRC_DRAIN_BATCH);
 		if (!empty)

@@ -55,6 +55,21 @@ struct circ_hop {
 	int			 h_n_sendme_tags;
 };
 
+/*
+ * One direction of a circuit waiting for room on a link: the link's
+ * l_waiting list holds these, never circuits, because a relay circuit can
+ * wait on two links at once (one per direction) and one link can hold
+ * circuits waiting either way.  A TAILQ must link all its elements through
+ * the same entry field: TAILQ_REMOVE updates the neighbour's entry by the
+ * removed element's field name.
+ */
+struct circuit_wait {
+	TAILQ_ENTRY(circuit_wait) cw_entry;
+	struct circuit		*cw_circ;
+	bool			 cw_forward;	/* cells go out on c_n_link */
+	bool			 cw_on;		/* on the link's l_waiting */
+};
+
 /* Hooks the client role sets so the core can report to it. */
 struct origin_hooks {
 	void	(*built)(struct circuit *c);
@@ -104,8 +119,7 @@ struct circuit {
 	/* Queued cells, one buffer per direction, whole 514-byte cells. */
 	struct buf		 c_nq, c_pq;
 	double			 c_nq_since, c_pq_since;	/* oldest queued cell */
-	bool			 c_n_waiting, c_p_waiting;	/* on the link's l_waiting */
-	TAILQ_ENTRY(circuit)	 c_n_wait_entry, c_p_wait_entry;
+	struct circuit_wait	 c_n_wait, c_p_wait;	/* on the links' l_waiting */
 	TAILQ_ENTRY(circuit)	 c_pending_entry;
 	/* Streams. */
 	struct u32map		*c_streams;	/* stream id -> struct stream */

@@ -24,6 +24,7 @@
 #include "core/proto/cell.h"
 
 struct circuit;
+struct circuit_wait;
 struct u32map;
 
 enum link_state {
@@ -44,7 +45,7 @@ struct link {
 	uint16_t		 l_version;
 	struct u32map		*l_circs;		/* circid -> struct circuit */
 	/* Circuits with cells queued for this link, served round robin. */
-	TAILQ_HEAD(, circuit)	 l_waiting;
+	TAILQ_HEAD(, circuit_wait) l_waiting;
 	/* Circuits waiting for this link to open (extend / first hop). */
 	TAILQ_HEAD(, circuit)	 l_pending;
 	double			 l_last_used;		/* last time a circuit existed */

@@ -123,6 +123,68 @@ gi_counts(const char *key, struct buf *out, const char **err)
 	return 0;
 }
 
+/*
+ * Flow-control state, for a stall's post-mortem: one line per live link
+ * and per live circuit, with windows, queues and what waits on what.
+ * Ids only: no peer, no target, nothing that names a client.
+ */
+static int
+gi_flow(const char *key, struct buf *out, const char **err)
+{
+	const struct link *l;
+	const struct circuit *c;
+	const struct stream *s;
+
+	TAILQ_FOREACH(l, link_all(), l_entry) {
+		const struct conn *lc = &l->l_conn;
+		const struct circuit_wait *w;
+		unsigned nw = 0;
+
+		if (conn_is_marked(lc))
+			continue;
+		TAILQ_FOREACH(w, &l->l_waiting, cw_entry)
+			if (++nw > 100000)	/* a broken list must not hang us */
+				break;
+		out_printf(out, "link=%llu open=%d out=%zu in=%zu blocked=%d above_hiwat=%d "
+		    "waiting=%u rio=%d wio=%d tls_unread=%d\n", (unsigned long long)lc->c_id,
+		    l->l_state == LINK_ST_OPEN, buf_len(&lc->c_out), buf_len(&lc->c_in),
+		    conn_is_blocked(lc), lc->c_above_hiwat, nw, ml_io_active(&lc->c_rio),
+		    ml_io_active(&lc->c_wio), lc->c_tls_unread);
+	}
+	TAILQ_FOREACH(c, circuit_all(), c_entry) {
+		unsigned ns = 0, nopen = 0, npaused = 0, nwio = 0;
+		size_t sin = 0, sout = 0;
+		int pkg = c->c_package_window, dlv = c->c_deliver_window;
+
+		if (c->c_state == CIRC_ST_CLOSED)
+			continue;
+		if (c->c_origin && c->c_hops != NULL && c->c_n_built > 0) {
+			pkg = c->c_hops[c->c_n_built - 1].h_package_window;
+			dlv = c->c_hops[c->c_n_built - 1].h_deliver_window;
+		}
+		TAILQ_FOREACH(s, &c->c_stream_list, s_circ_entry) {
+			if (++ns > 100000)
+				break;
+			nopen += s->s_state == STREAM_ST_OPEN;
+			if (s->s_has_conn) {
+				npaused += s->s_conn.c_read_paused;
+				nwio += ml_io_active(&s->s_conn.c_wio);
+				sin += buf_len(&s->s_conn.c_in);
+				sout += buf_len(&s->s_conn.c_out);
+			}
+		}
+		out_printf(out, "circ=%u %s open=%d pkg=%d dlv=%d nq=%zu pq=%zu n_link=%llu "
+		    "p_link=%llu n_waiting=%d p_waiting=%d streams=%u streams_open=%u "
+		    "read_paused=%u stream_in=%zu stream_out=%zu stream_wio=%u\n", c->c_gid,
+		    c->c_origin ? "origin" : "relay", c->c_state == CIRC_ST_OPEN, pkg, dlv,
+		    buf_len(&c->c_nq) / CELL_LEN, buf_len(&c->c_pq) / CELL_LEN,
+		    c->c_n_link ? (unsigned long long)c->c_n_link->l_conn.c_id : 0ULL,
+		    c->c_p_link ? (unsigned long long)c->c_p_link->l_conn.c_id : 0ULL,
+		    c->c_n_wait.cw_on, c->c_p_wait.cw_on, ns, nopen, npaused, sin, sout, nwio);
+	}
+	return 0;
+}
+
 static int
 gi_rate(const char *key, struct buf *out, const char **err)
 {
@@ -248,6 +310,8 @@ control_node_register(const struct control_node_sources *src)
 	control_register_getinfo("tord/links", gi_counts, "open links to other nodes");
 	control_register_getinfo("tord/circuits", gi_counts, "live circuits, origin and relayed");
 	control_register_getinfo("tord/streams", gi_counts, "live streams");
+	control_register_getinfo("tord/flow", gi_flow,
+	    "links and circuits: windows, queues, blocked and paused (a stall's post-mortem)");
 	control_register_getinfo("tord/rate/", gi_rate,
 	    "read, written: bytes/s, mean of the last 5 s");
 	control_register_getinfo("tord/consensus/", gi_consensus,

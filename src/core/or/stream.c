@@ -273,6 +273,8 @@ stream_close(struct stream *s, const char *why)
 	TAILQ_REMOVE(&streams, s, s_all_entry);
 	nstreams--;
 	buf_free_storage(&s->s_pending, 0);
+	free(s->s_target);
+	s->s_target = NULL;
 	if (s->s_edge->free)
 		s->s_edge->free(s);
 	else
@@ -507,6 +509,8 @@ stream_conn_free(struct conn *c)
 	struct stream *s = TO_STREAM(c);
 
 	buf_free_storage(&s->s_pending, 0);
+	free(s->s_target);
+	s->s_target = NULL;
 	if (s->s_edge->free)
 		s->s_edge->free(s);
 	else

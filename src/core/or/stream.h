@@ -70,7 +70,7 @@ struct stream {
 	uint8_t				 s_end_reason;
 	struct buf			 s_pending;	/* exit: data before connect */
 	uint64_t			 s_gid;
-	char				 s_target[300];	/* "host:port", for status */
+	char				*s_target;	/* "host:port" for status (heap), or NULL */
 	double				 s_created;
 	uint64_t			 s_bytes_in, s_bytes_out;
 	TAILQ_ENTRY(stream)		 s_circ_entry;

@@ -183,118 +183,177 @@ client_newnym(void)
 
 /* ---- Requests. */
 
+/*
+ * What a request needs from accept until the application is answered:
+ * the client's address and the isolation key (circuit choice), the
+ * BEGIN / RESOLVE body (re-sent on each try), the tries and the timers.
+ * A held stream keeps none of it: ap_req_free() runs at the reply.
+ */
+struct client_ap_req {
+	struct client_ap	*rq_ap;
+	struct addr		 rq_peer;
+	char			*rq_isolation;	/* key for circuit choice */
+	struct ml_timer		 rq_timer;
+	struct pool_waiter	 rq_waiter;	/* while waiting for a circuit */
+	double			 rq_deadline;	/* give up (SOCKS timeout) */
+	uint32_t		 rq_avoid[CLIENT_AP_MAX_AVOID];	/* circuit gids */
+	uint32_t		 rq_circ_gid;	/* circuit of the current try */
+	int			 rq_tries;	/* BEGINs sent */
+	uint16_t		 rq_port;
+	uint8_t			 rq_cmd;	/* RELAY_BEGIN / RELAY_RESOLVE */
+	size_t			 rq_body_len;
+	uint8_t			 rq_body[RELAY_HOST_MAX + 16];
+};
+
 #define AP_OF_STREAM(s)	container_of((s), struct client_ap, ap_stream)
-#define AP_OF_WAITER(w)	container_of((w), struct client_ap, ap_waiter)
+#define RQ_OF_WAITER(w)	container_of((w), struct client_ap_req, rq_waiter)
+
+/*
+ * The request is over (answered, or the socket closed): stop its timer,
+ * leave the waiting list and free it, wiped (it names the destination
+ * and holds the isolation key).  Safe from the request's own timer and
+ * waiter callbacks: neither is touched after its callback returns.
+ */
+static void
+ap_req_free(struct client_ap *ap)
+{
+	struct client_ap_req *rq = ap->ap_req;
+
+	if (rq == NULL)
+		return;
+	ap->ap_req = NULL;
+	circuit_pool_cancel(&rq->rq_waiter);
+	ml_timer_stop(&rq->rq_timer);
+	if (rq->rq_isolation != NULL) {
+		crypto_wipe(rq->rq_isolation, strlen(rq->rq_isolation));
+		free(rq->rq_isolation);
+	}
+	crypto_wipe(rq, sizeof(*rq));
+	free(rq);
+}
 
 /* Write the failure reply once and close the application's socket. */
 static void
 ap_fail(struct client_ap *ap, int reason)
 {
-	circuit_pool_cancel(&ap->ap_waiter);
-	ml_timer_stop(&ap->ap_timer);
-	if (!ap->ap_replied) {
+	struct client_ap_req *rq = ap->ap_req;
+
+	if (!ap->ap_replied && rq != NULL) {
 		ap->ap_replied = true;
 		client_counters.cs_streams_failed++;
 		log_info(LD_SOCKS, "stream=%llu failed: reason=%s tries=%d",
 		    (unsigned long long)ap->ap_stream.s_gid, reasons_end_name(reason),
-		    ap->ap_tries);
+		    rq->rq_tries);
 		log_debug(LD_SOCKS, "stream=%llu target=%s", (unsigned long long)ap->ap_stream.s_gid,
-		    log_scrub(ap->ap_host));
+		    log_scrub(ap->ap_stream.s_target != NULL ? ap->ap_stream.s_target : "-"));
 		ap->ap_ops->reply_failed(ap, reason);
 	}
+	ap_req_free(ap);
 	client_ap_close(ap, "request failed");
 }
 
 /* Arm the timer for the earlier of the try's deadline and the overall one. */
 static void
-ap_arm_timer(struct client_ap *ap, bool attached)
+ap_arm_timer(struct client_ap_req *rq, bool attached)
 {
 	double now = mainloop_now();
-	double at = ap->ap_deadline;
+	double at = rq->rq_deadline;
 
 	if (attached && now + client_cfg.cc_stream_attach_timeout < at)
 		at = now + client_cfg.cc_stream_attach_timeout;
-	ml_timer_stop(&ap->ap_timer);
-	ml_timer_start(&ap->ap_timer, MAX(at - now, 0.001), 0);
+	ml_timer_stop(&rq->rq_timer);
+	ml_timer_start(&rq->rq_timer, MAX(at - now, 0.001), 0);
 }
 
 static void
-ap_avoid(struct client_ap *ap, uint32_t gid)
+ap_avoid(struct client_ap_req *rq, uint32_t gid)
 {
-	memmove(ap->ap_avoid + 1, ap->ap_avoid,
-	    (CLIENT_AP_MAX_AVOID - 1) * sizeof(ap->ap_avoid[0]));
-	ap->ap_avoid[0] = gid;
-	if (ap->ap_waiter.w_n_avoid < CLIENT_AP_MAX_AVOID)
-		ap->ap_waiter.w_n_avoid++;
+	memmove(rq->rq_avoid + 1, rq->rq_avoid,
+	    (CLIENT_AP_MAX_AVOID - 1) * sizeof(rq->rq_avoid[0]));
+	rq->rq_avoid[0] = gid;
+	if (rq->rq_waiter.w_n_avoid < CLIENT_AP_MAX_AVOID)
+		rq->rq_waiter.w_n_avoid++;
 }
 
-/* Send BEGIN/RESOLVE on c. */
+/* Send BEGIN/RESOLVE on c.  May answer the application (and free ap_req). */
 static void
 ap_attach(struct client_ap *ap, struct circuit *c)
 {
-	ap->ap_tries++;
-	ap->ap_circ_gid = c->c_gid;
-	if (ap->ap_tries > 1)
+	struct client_ap_req *rq = ap->ap_req;
+
+	rq->rq_tries++;
+	ap->ap_tried = true;
+	rq->rq_circ_gid = c->c_gid;
+	if (rq->rq_tries > 1)
 		client_counters.cs_stream_retries++;
-	if (stream_attach(&ap->ap_stream, c, c->c_n_hops - 1, ap->ap_cmd, ap->ap_body,
-	    ap->ap_body_len) < 0) {
+	if (stream_attach(&ap->ap_stream, c, c->c_n_hops - 1, rq->rq_cmd, rq->rq_body,
+	    rq->rq_body_len) < 0) {
 		/* No stream id left (or it is closing): not this circuit. */
 		stream_detach(&ap->ap_stream);
 		circuit_pool_retire(c);
-		ap_avoid(ap, c->c_gid);
-		if (ap->ap_tries < client_cfg.cc_max_stream_tries)
+		ap_avoid(rq, c->c_gid);
+		if (rq->rq_tries < client_cfg.cc_max_stream_tries)
 			ap_try(ap);
 		else
 			ap_fail(ap, STREAM_REASON_CANT_ATTACH);
 		return;
 	}
 	log_info(LD_SOCKS, "stream=%llu attached to circ=%u try=%d",
-	    (unsigned long long)ap->ap_stream.s_gid, c->c_gid, ap->ap_tries);
-	ap_arm_timer(ap, true);
+	    (unsigned long long)ap->ap_stream.s_gid, c->c_gid, rq->rq_tries);
+	ap_arm_timer(rq, true);
 }
 
 static void
 ap_waiter_ready(struct pool_waiter *w, struct circuit *c)
 {
-	ap_attach(AP_OF_WAITER(w), c);
+	ap_attach(RQ_OF_WAITER(w)->rq_ap, c);
 }
 
 static void
 ap_waiter_failed(struct pool_waiter *w, int reason)
 {
-	ap_fail(AP_OF_WAITER(w), reason);
+	ap_fail(RQ_OF_WAITER(w)->rq_ap, reason);
 }
 
-/* Get a circuit now, or wait for one. */
+/* Fill the waiter for another circuit (the avoid list carries over). */
+static void
+ap_waiter_set(struct client_ap_req *rq)
+{
+	rq->rq_waiter.w_port = rq->rq_cmd == RELAY_BEGIN ? rq->rq_port : 0;
+	rq->rq_waiter.w_key = rq->rq_isolation;
+	rq->rq_waiter.w_avoid = rq->rq_avoid;
+	rq->rq_waiter.w_ready = ap_waiter_ready;
+	rq->rq_waiter.w_failed = ap_waiter_failed;
+}
+
+/* Get a circuit now, or wait for one.  May answer the application. */
 static void
 ap_try(struct client_ap *ap)
 {
+	struct client_ap_req *rq = ap->ap_req;
 	struct circuit *c;
 
-	ap->ap_waiter.w_port = ap->ap_cmd == RELAY_BEGIN ? ap->ap_port : 0;
-	ap->ap_waiter.w_key = ap->ap_isolation;
-	ap->ap_waiter.w_avoid = ap->ap_avoid;
-	ap->ap_waiter.w_ready = ap_waiter_ready;
-	ap->ap_waiter.w_failed = ap_waiter_failed;
-	c = circuit_pool_get(&ap->ap_waiter);
+	ap_waiter_set(rq);
+	c = circuit_pool_get(&rq->rq_waiter);
 	if (c != NULL)
 		ap_attach(ap, c);
 	else
-		ap_arm_timer(ap, false);
+		ap_arm_timer(rq, false);
 }
 
 static void
 ap_timer_cb(struct ml_timer *t)
 {
-	struct client_ap *ap = container_of(t, struct client_ap, ap_timer);
+	struct client_ap_req *rq = container_of(t, struct client_ap_req, rq_timer);
+	struct client_ap *ap = rq->rq_ap;
 	struct stream *s = &ap->ap_stream;
 	struct circuit *c = s->s_circ;
 	static const uint8_t end_misc[1] = { END_REASON_MISC };
 
 	if (ap->ap_replied)
 		return;
-	if (mainloop_now() >= ap->ap_deadline - 0.0005 ||
-	    ap->ap_tries >= client_cfg.cc_max_stream_tries) {
+	if (mainloop_now() >= rq->rq_deadline - 0.0005 ||
+	    rq->rq_tries >= client_cfg.cc_max_stream_tries) {
 		if (c != NULL) {
 			(void)stream_send_relay(s, RELAY_END, end_misc, sizeof(end_misc));
 			s->s_end_sent = true;
@@ -303,7 +362,7 @@ ap_timer_cb(struct ml_timer *t)
 		return;
 	}
 	if (c == NULL) {	/* still waiting for a circuit: keep waiting */
-		ap_arm_timer(ap, false);
+		ap_arm_timer(rq, false);
 		return;
 	}
 	/* No CONNECTED in time: give up on this circuit for new streams. */
@@ -314,7 +373,7 @@ ap_timer_cb(struct ml_timer *t)
 	(void)stream_send_relay(s, RELAY_END, end_misc, sizeof(end_misc));
 	stream_detach(s);
 	circuit_pool_retire(c);
-	ap_avoid(ap, c->c_gid);
+	ap_avoid(rq, c->c_gid);
 	ap_try(ap);
 }
 
@@ -325,11 +384,15 @@ client_ap_init(struct client_ap *ap, int fd, const struct addr *peer,
     const struct client_listener *l, const struct conn_ops *handshake_ops,
     const struct client_ap_ops *ops)
 {
+	struct client_ap_req *rq = xcalloc(1, sizeof(*rq));
+
+	rq->rq_ap = ap;
+	rq->rq_peer = *peer;
+	ml_timer_init(&rq->rq_timer, ap_timer_cb);
+	ap->ap_req = rq;
 	ap->ap_ops = ops;
 	ap->ap_listener = l;
-	ap->ap_peer = *peer;
-	ap->ap_proto = l->cl_proto;
-	ml_timer_init(&ap->ap_timer, ap_timer_cb);
+	ap->ap_proto = (uint8_t)l->cl_proto;
 	stream_init_client(&ap->ap_stream, fd, handshake_ops, &client_edge_ops);
 	conn_set_timeout(&ap->ap_stream.s_conn, client_cfg.cc_handshake_timeout > 0 ?
 	    client_cfg.cc_handshake_timeout : 30);
@@ -342,46 +405,46 @@ void
 client_ap_submit(struct client_ap *ap, uint8_t cmd, const char *host, uint16_t port,
     const void *auth, size_t authlen)
 {
+	struct client_ap_req *rq = ap->ap_req;
 	struct client_iso iso;
 	int n;
 
-	if (BUG(ap->ap_submitted))
+	if (BUG(ap->ap_submitted) || BUG(rq == NULL))
 		return;
 	ap->ap_submitted = true;
-	ap->ap_cmd = cmd;
-	snprintf(ap->ap_host, sizeof(ap->ap_host), "%s", host);
-	ap->ap_port = port;
-	snprintf(ap->ap_stream.s_target, sizeof(ap->ap_stream.s_target), "%s:%u", host,
-	    (unsigned)port);
+	rq->rq_cmd = cmd;
+	rq->rq_port = port;
+	free(ap->ap_stream.s_target);
+	ap->ap_stream.s_target = xasprintf("%s:%u", host, (unsigned)port);
 	memset(&iso, 0, sizeof(iso));
 	iso.ci_listener = ap->ap_listener->cl_index;
 	iso.ci_flags = ap->ap_listener->cl_isolation;
 	iso.ci_proto = ap->ap_proto;
-	iso.ci_peer = &ap->ap_peer;
+	iso.ci_peer = &rq->rq_peer;
 	iso.ci_auth = auth;
 	iso.ci_authlen = authlen;
 	iso.ci_host = host;
 	iso.ci_port = port;
-	ap->ap_isolation = client_isolation_key(&iso);
+	rq->rq_isolation = client_isolation_key(&iso);
 	/* The handshake is over: its inactivity timeout gives way to ours. */
 	conn_set_timeout(&ap->ap_stream.s_conn, 0);
 	conn_set_deadline(&ap->ap_stream.s_conn, 0);
-	ap->ap_deadline = mainloop_now() + client_cfg.cc_socks_timeout;
+	rq->rq_deadline = mainloop_now() + client_cfg.cc_socks_timeout;
 	client_counters.cs_streams_requested++;
 	if (cmd == RELAY_RESOLVE) {
 		client_counters.cs_resolves++;
-		n = relay_resolve_encode(ap->ap_body, sizeof(ap->ap_body), host);
+		n = relay_resolve_encode(rq->rq_body, sizeof(rq->rq_body), host);
 	} else {
-		n = relay_begin_encode(ap->ap_body, sizeof(ap->ap_body), host, port, 0);
+		n = relay_begin_encode(rq->rq_body, sizeof(rq->rq_body), host, port, 0);
 	}
 	if (n < 0) {
 		/* The front end checked the host; keep the reply honest anyway. */
-		ap->ap_body_len = 0;
-		ml_timer_start(&ap->ap_timer, 0, 0);	/* fail from the loop */
-		ap->ap_deadline = mainloop_now();
+		rq->rq_body_len = 0;
+		ml_timer_start(&rq->rq_timer, 0, 0);	/* fail from the loop */
+		rq->rq_deadline = mainloop_now();
 		return;
 	}
-	ap->ap_body_len = (size_t)n;
+	rq->rq_body_len = (size_t)n;
 	log_debug(LD_SOCKS, "stream=%llu request for %s", (unsigned long long)ap->ap_stream.s_gid,
 	    log_scrub(ap->ap_stream.s_target));
 	ap_try(ap);
@@ -390,8 +453,7 @@ client_ap_submit(struct client_ap *ap, uint8_t cmd, const char *host, uint16_t p
 void
 client_ap_close(struct client_ap *ap, const char *why)
 {
-	circuit_pool_cancel(&ap->ap_waiter);
-	ml_timer_stop(&ap->ap_timer);
+	ap_req_free(ap);
 	ap->ap_stream.s_conn.c_flush_on_close = true;
 	/*
 	 * Never attached: the conn still runs the front end's handshake
@@ -399,9 +461,25 @@ client_ap_close(struct client_ap *ap, const char *why)
 	 * its socket closes.  stream_open() installs them; with no circuit
 	 * it sends nothing.  (Cleaner: stream_close() doing it itself.)
 	 */
-	if (ap->ap_tries == 0 && !conn_is_marked(&ap->ap_stream.s_conn))
+	if (!ap->ap_tried && !conn_is_marked(&ap->ap_stream.s_conn))
 		stream_open(&ap->ap_stream);
 	stream_close(&ap->ap_stream, why);
+}
+
+void
+client_ap_conn_closed(struct client_ap *ap)
+{
+	ap_req_free(ap);
+}
+
+void
+client_ap_conn_free(struct client_ap *ap)
+{
+	ap_req_free(ap);
+	/* The core's free never ran on this path: release the stream's target. */
+	free(ap->ap_stream.s_target);
+	ap->ap_stream.s_target = NULL;
+	ap->ap_ops->free(ap);
 }
 
 /* ---- Edge ops: what the exit said. */
@@ -410,14 +488,15 @@ static void
 edge_connected(struct stream *s, const uint8_t *body, size_t len)
 {
 	struct client_ap *ap = AP_OF_STREAM(s);
+	struct client_ap_req *rq = ap->ap_req;
 
-	if (ap->ap_replied || ap->ap_cmd != RELAY_BEGIN)
+	if (ap->ap_replied || rq == NULL || rq->rq_cmd != RELAY_BEGIN)
 		return;
 	ap->ap_replied = true;
-	ml_timer_stop(&ap->ap_timer);
 	client_counters.cs_streams_succeeded++;
 	log_info(LD_SOCKS, "stream=%llu connected on circ=%u after %d tries",
-	    (unsigned long long)s->s_gid, ap->ap_circ_gid, ap->ap_tries);
+	    (unsigned long long)s->s_gid, rq->rq_circ_gid, rq->rq_tries);
+	ap_req_free(ap);
 	ap->ap_ops->reply_connected(ap, body, len);
 	stream_open(s);
 }
@@ -428,14 +507,14 @@ edge_resolved(struct stream *s, const uint8_t *body, size_t len)
 	struct client_ap *ap = AP_OF_STREAM(s);
 	struct relay_resolved rr;
 
-	if (ap->ap_replied)
+	if (ap->ap_replied || ap->ap_req == NULL)
 		return;
 	if (relay_resolved_parse(body, len, &rr) != PARSE_OK) {
 		ap_fail(ap, END_REASON_TORPROTOCOL);
 		return;
 	}
 	ap->ap_replied = true;
-	ml_timer_stop(&ap->ap_timer);
+	ap_req_free(ap);
 	client_counters.cs_streams_succeeded++;
 	ap->ap_ops->reply_resolved(ap, &rr);
 	/* RESOLVE made no stream at the exit: nothing to END. */
@@ -447,37 +526,35 @@ static void
 edge_failed(struct stream *s, uint8_t end_reason)
 {
 	struct client_ap *ap = AP_OF_STREAM(s);
+	struct client_ap_req *rq = ap->ap_req;
 	struct circuit *c;
 
-	if (ap->ap_replied)
+	if (ap->ap_replied || rq == NULL)
 		return;
-	ml_timer_stop(&ap->ap_timer);
+	ml_timer_stop(&rq->rq_timer);
 	if (s->s_circ != NULL)
 		stream_detach(s);
 	log_info(LD_SOCKS, "stream=%llu refused on circ=%u: reason=%s try=%d",
-	    (unsigned long long)s->s_gid, ap->ap_circ_gid, reasons_end_name(end_reason),
-	    ap->ap_tries);
+	    (unsigned long long)s->s_gid, rq->rq_circ_gid, reasons_end_name(end_reason),
+	    rq->rq_tries);
 	if (client_reason_retryable(end_reason) &&
-	    ap->ap_tries < client_cfg.cc_max_stream_tries &&
-	    mainloop_now() < ap->ap_deadline) {
-		ap_avoid(ap, ap->ap_circ_gid);
+	    rq->rq_tries < client_cfg.cc_max_stream_tries &&
+	    mainloop_now() < rq->rq_deadline) {
+		ap_avoid(rq, rq->rq_circ_gid);
 		/*
 		 * The core closes the stream when this returns unless it is
 		 * attached again, so only a circuit open right now will do.
 		 */
-		ap->ap_waiter.w_port = ap->ap_cmd == RELAY_BEGIN ? ap->ap_port : 0;
-		ap->ap_waiter.w_key = ap->ap_isolation;
-		ap->ap_waiter.w_avoid = ap->ap_avoid;
-		ap->ap_waiter.w_ready = ap_waiter_ready;
-		ap->ap_waiter.w_failed = ap_waiter_failed;
-		c = circuit_pool_get(&ap->ap_waiter);
-		circuit_pool_cancel(&ap->ap_waiter);
+		ap_waiter_set(rq);
+		c = circuit_pool_get(&rq->rq_waiter);
+		circuit_pool_cancel(&rq->rq_waiter);
 		if (c != NULL) {
 			ap_attach(ap, c);
 			return;
 		}
 	}
 	ap->ap_replied = true;
+	ap_req_free(ap);
 	client_counters.cs_streams_failed++;
 	ap->ap_ops->reply_failed(ap, end_reason);
 	s->s_conn.c_flush_on_close = true;
@@ -486,10 +563,7 @@ edge_failed(struct stream *s, uint8_t end_reason)
 static void
 edge_closed(struct stream *s)
 {
-	struct client_ap *ap = AP_OF_STREAM(s);
-
-	circuit_pool_cancel(&ap->ap_waiter);
-	ml_timer_stop(&ap->ap_timer);
+	ap_req_free(AP_OF_STREAM(s));
 }
 
 static void
@@ -497,11 +571,7 @@ edge_free(struct stream *s)
 {
 	struct client_ap *ap = AP_OF_STREAM(s);
 
-	if (ap->ap_isolation != NULL) {
-		crypto_wipe(ap->ap_isolation, strlen(ap->ap_isolation));
-		free(ap->ap_isolation);
-	}
-	crypto_wipe(ap->ap_host, sizeof(ap->ap_host));
+	ap_req_free(ap);
 	ap->ap_ops->free(ap);
 }
 

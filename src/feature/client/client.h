@@ -132,29 +132,24 @@ struct client_ap_ops {
 
 #define CLIENT_AP_MAX_AVOID	4
 
+/* The request until the application is answered (client.c). */
+struct client_ap_req;
+
+/*
+ * An application stream.  A held stream keeps only this: what attaching
+ * needs (the BEGIN body, the isolation key, retries, timers) lives in
+ * ap_req, allocated at accept and freed as soon as the application has
+ * its reply (or the socket closes).
+ */
 struct client_ap {
 	struct stream			 ap_stream;	/* first: container_of */
 	const struct client_ap_ops	*ap_ops;
 	const struct client_listener	*ap_listener;
-	struct addr			 ap_peer;
-	enum client_ap_proto		 ap_proto;
-	/* The request, once the handshake is done. */
-	bool				 ap_submitted;
-	bool				 ap_replied;
-	uint8_t				 ap_cmd;	/* RELAY_BEGIN / RELAY_RESOLVE */
-	char				 ap_host[RELAY_HOST_MAX + 1];
-	uint16_t			 ap_port;
-	char				*ap_isolation;
-	uint8_t				 ap_body[RELAY_HOST_MAX + 16];
-	size_t				 ap_body_len;
-	/* Attaching. */
-	int				 ap_tries;	/* BEGINs sent */
-	int				 ap_build_failures;
-	uint32_t			 ap_avoid[CLIENT_AP_MAX_AVOID];	/* circuit gids */
-	double				 ap_deadline;	/* give up (SOCKS timeout) */
-	struct ml_timer			 ap_timer;
-	struct pool_waiter		 ap_waiter;	/* while waiting for a circuit */
-	uint32_t			 ap_circ_gid;	/* circuit of the current try */
+	struct client_ap_req		*ap_req;	/* NULL once answered */
+	uint8_t				 ap_proto;	/* enum client_ap_proto */
+	bool				 ap_submitted;	/* handshake done */
+	bool				 ap_replied;	/* reply written */
+	bool				 ap_tried;	/* a BEGIN was attempted */
 };
 
 /*
@@ -175,6 +170,13 @@ void	client_ap_submit(struct client_ap *ap, uint8_t cmd, const char *host,
 	    uint16_t port, const void *auth, size_t authlen);
 /* Close the application side after writing what is queued. */
 void	client_ap_close(struct client_ap *ap, const char *why);
+/*
+ * For the front end's handshake conn_ops, which run until the stream is
+ * attached: the socket closed (closed op), and the object is to be freed
+ * (free op: releases the client's state, then ops->free).
+ */
+void	client_ap_conn_closed(struct client_ap *ap);
+void	client_ap_conn_free(struct client_ap *ap);
 /* The client's configuration in force (valid after client_start). */
 const struct client_config *client_config_get(void);
 

@@ -136,10 +136,7 @@ http_timeout(struct conn *c)
 static void
 http_conn_closed(struct conn *c)
 {
-	struct http_conn *hc = HC_OF_CONN(c);
-
-	circuit_pool_cancel(&hc->hc_ap.ap_waiter);
-	ml_timer_stop(&hc->hc_ap.ap_timer);
+	client_ap_conn_closed(&HC_OF_CONN(c)->hc_ap);
 }
 
 static void
@@ -151,7 +148,7 @@ http_free(struct client_ap *ap)
 static void
 http_conn_free(struct conn *c)
 {
-	http_free(&HC_OF_CONN(c)->hc_ap);
+	client_ap_conn_free(&HC_OF_CONN(c)->hc_ap);
 }
 
 static const struct conn_ops http_handshake_ops = {

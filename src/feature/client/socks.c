@@ -11,7 +11,10 @@
  * code mapped from the END reason by core/or/reasons.c.
  *
  * Credentials serve only as the isolation key: they are turned into a
- * keyed hash at once and wiped from the parser.
+ * keyed hash at once and wiped from the parser.  The parser (and the
+ * request it holds, credentials included) is a separate allocation,
+ * wiped and freed as soon as the request is complete: a held stream
+ * keeps only the version and command its replies need.
  */
 #include "config.h"
 
@@ -30,10 +33,19 @@
 #include "lib/util.h"
 
 struct socks_conn {
-	struct client_ap	sc_ap;		/* first: container_of */
-	struct socks_parser	sc_parser;
-	struct socks_request	sc_req;		/* version and command only */
+	struct client_ap	 sc_ap;		/* first: container_of */
+	struct socks_parser	*sc_parser;	/* the handshake; NULL after it */
+	uint8_t			 sc_version;	/* 4 or 5: the replies' format */
+	uint8_t			 sc_command;	/* enum socks_command */
 };
+
+/*
+ * A held stream is this object and little else (issue #8: 10,000 streams
+ * in well under 16 MiB).  Inlining the handshake or the request again
+ * would break this; see bench/README.md, "Client memory".
+ */
+_Static_assert(sizeof(struct socks_conn) <= 1024,
+    "a held SOCKS stream must stay within 1 KiB");
 
 #define SC_OF_AP(a)	container_of((a), struct socks_conn, sc_ap)
 #define SC_OF_CONN(c)	container_of((c), struct socks_conn, sc_ap.ap_stream.s_conn)
@@ -54,11 +66,35 @@ socks_failure_reply(const struct socks_request *req, int reason, uint8_t *out,
 	return socks_reply_encode(req, out, outlen, rep, NULL);
 }
 
+/* The handshake is over (or the connection is): wipe and free the parser. */
+static void
+socks_parser_free(struct socks_conn *sc)
+{
+	if (sc->sc_parser == NULL)
+		return;
+	socks_parser_clear(sc->sc_parser);
+	free(sc->sc_parser);
+	sc->sc_parser = NULL;
+}
+
+/* All a reply needs of the request: its version (and command). */
+static void
+socks_reply_req(const struct socks_conn *sc, struct socks_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->sr_version = sc->sc_version;
+	req->sr_command = sc->sc_command;
+}
+
 static void
 socks_write_reply(struct socks_conn *sc, uint8_t rep, const struct socks_target *bnd)
 {
 	uint8_t out[SOCKS_MAX_MSG_LEN];
-	size_t n = socks_reply_encode(&sc->sc_req, out, sizeof(out), rep, bnd);
+	struct socks_request req;
+	size_t n;
+
+	socks_reply_req(sc, &req);
+	n = socks_reply_encode(&req, out, sizeof(out), rep, bnd);
 
 	if (n > 0)
 		conn_write(&sc->sc_ap.ap_stream.s_conn, out, n);
@@ -100,7 +136,7 @@ socks_ptr_name(const struct socks_target *t, char *out, size_t outlen)
 static void
 socks_request_done(struct socks_conn *sc)
 {
-	const struct socks_request *req = &sc->sc_parser.sp_req;
+	const struct socks_request *req = &sc->sc_parser->sp_req;
 	const struct client_config *cfg = client_config_get();
 	uint8_t auth[4 + 2 * SOCKS_CRED_MAX];
 	size_t authlen = 0;
@@ -108,9 +144,8 @@ socks_request_done(struct socks_conn *sc)
 	uint8_t cmd;
 	const char *host = req->sr_target.st_host;
 
-	memset(&sc->sc_req, 0, sizeof(sc->sc_req));
-	sc->sc_req.sr_version = req->sr_version;
-	sc->sc_req.sr_command = req->sr_command;
+	sc->sc_version = req->sr_version;
+	sc->sc_command = req->sr_command;
 	sc->sc_ap.ap_proto = req->sr_version == 4 ? AP_PROTO_SOCKS4 : AP_PROTO_SOCKS5;
 	if (req->sr_has_auth)
 		authlen = client_auth_blob(auth, req->sr_user, req->sr_user_len,
@@ -165,7 +200,7 @@ socks_request_done(struct socks_conn *sc)
 	    authlen);
 done:
 	crypto_wipe(auth, sizeof(auth));
-	socks_parser_clear(&sc->sc_parser);
+	socks_parser_free(sc);
 }
 
 static void
@@ -175,13 +210,13 @@ socks_process_inbuf(struct conn *c)
 	size_t consumed = 0;
 	enum socks_result r;
 
-	if (sc->sc_ap.ap_submitted || conn_is_marked(c))
+	if (sc->sc_ap.ap_submitted || sc->sc_parser == NULL || conn_is_marked(c))
 		return;	/* early data waits in c_in for the stream */
-	r = socks_parse(&sc->sc_parser, buf_peek(&c->c_in), buf_len(&c->c_in), &consumed);
+	r = socks_parse(sc->sc_parser, buf_peek(&c->c_in), buf_len(&c->c_in), &consumed);
 	buf_drain(&c->c_in, consumed);
-	if (sc->sc_parser.sp_out_len > 0) {
-		conn_write(c, sc->sc_parser.sp_out, sc->sc_parser.sp_out_len);
-		socks_out_clear(&sc->sc_parser);
+	if (sc->sc_parser->sp_out_len > 0) {
+		conn_write(c, sc->sc_parser->sp_out, sc->sc_parser->sp_out_len);
+		socks_out_clear(sc->sc_parser);
 	}
 	switch (r) {
 	case SOCKS_NEED_MORE:
@@ -194,6 +229,7 @@ socks_process_inbuf(struct conn *c)
 		    "an application spoke HTTP to the SOCKS port; configure it to use "
 		    "SOCKS5 (or use the HTTP CONNECT port)");
 		conn_write(c, SOCKS_HTTP_501_RESPONSE, strlen(SOCKS_HTTP_501_RESPONSE));
+		socks_parser_free(sc);
 		sc->sc_ap.ap_replied = true;
 		client_ap_close(&sc->sc_ap, "HTTP on SOCKS port");
 		return;
@@ -201,6 +237,7 @@ socks_process_inbuf(struct conn *c)
 	default:
 		log_rl(&socks_proto_rl, LL_INFO, LD_SOCKS, "conn=%llu malformed SOCKS request",
 		    (unsigned long long)c->c_id);
+		socks_parser_free(sc);
 		sc->sc_ap.ap_replied = true;
 		client_ap_close(&sc->sc_ap, "SOCKS protocol error");
 		return;
@@ -240,8 +277,8 @@ socks_conn_closed(struct conn *c)
 {
 	struct socks_conn *sc = SC_OF_CONN(c);
 
-	circuit_pool_cancel(&sc->sc_ap.ap_waiter);
-	ml_timer_stop(&sc->sc_ap.ap_timer);
+	socks_parser_free(sc);
+	client_ap_conn_closed(&sc->sc_ap);
 }
 
 static void
@@ -249,14 +286,14 @@ socks_free(struct client_ap *ap)
 {
 	struct socks_conn *sc = SC_OF_AP(ap);
 
-	socks_parser_clear(&sc->sc_parser);
+	socks_parser_free(sc);
 	free(sc);
 }
 
 static void
 socks_conn_free(struct conn *c)
 {
-	socks_free(&SC_OF_CONN(c)->sc_ap);
+	client_ap_conn_free(&SC_OF_CONN(c)->sc_ap);
 }
 
 static const struct conn_ops socks_handshake_ops = {
@@ -282,8 +319,8 @@ socks_reply_resolved(struct client_ap *ap, const struct relay_resolved *rr)
 {
 	struct socks_conn *sc = SC_OF_AP(ap);
 	struct socks_target t;
-	bool ptr = sc->sc_req.sr_command == SOCKS_CMD_RESOLVE_PTR;
-	bool v4only = sc->sc_req.sr_version == 4;
+	bool ptr = sc->sc_command == SOCKS_CMD_RESOLVE_PTR;
+	bool v4only = sc->sc_version == 4;
 	size_t i;
 	int pass;
 
@@ -323,9 +360,12 @@ found:
 static void
 socks_reply_failed(struct client_ap *ap, int reason)
 {
-	struct socks_conn *sc = SC_OF_AP(ap);
+	struct socks_request req;
 	uint8_t out[SOCKS_MAX_MSG_LEN];
-	size_t n = socks_failure_reply(&sc->sc_req, reason, out, sizeof(out));
+	size_t n;
+
+	socks_reply_req(SC_OF_AP(ap), &req);
+	n = socks_failure_reply(&req, reason, out, sizeof(out));
 
 	if (n > 0)
 		conn_write(&ap->ap_stream.s_conn, out, n);
@@ -344,7 +384,8 @@ socks_accept(struct listener *l, int fd, const struct addr *peer, void *arg)
 	struct client_listener *cl = arg;
 	struct socks_conn *sc = xcalloc(1, sizeof(*sc));
 
-	socks_parser_init(&sc->sc_parser);
+	sc->sc_parser = xmalloc(sizeof(*sc->sc_parser));
+	socks_parser_init(sc->sc_parser);
 	client_ap_init(&sc->sc_ap, fd, peer, cl, &socks_handshake_ops, &socks_ap_ops);
 	log_debug(LD_SOCKS, "conn=%llu accepted on %s",
 	    (unsigned long long)sc->sc_ap.ap_stream.s_conn.c_id, listener_name(l));

@@ -89,16 +89,18 @@ stream_status_name(const struct stream *s)
 static char *
 stream_line(const struct stream *s, const char *status)
 {
-	char target[sizeof(s->s_target)];
+	char *target, *line;
 	size_t i;
 
 	/* Targets come from applications: keep the line one line of words. */
-	snprintf(target, sizeof(target), "%s", s->s_target[0] ? s->s_target : "-");
+	target = xstrdup(s->s_target != NULL && s->s_target[0] ? s->s_target : "-");
 	for (i = 0; target[i] != '\0'; i++)
 		if ((unsigned char)target[i] <= ' ' || (unsigned char)target[i] >= 0x7f)
 			target[i] = '?';
-	return xasprintf("%llu %s %u %s", (unsigned long long)s->s_gid,
+	line = xasprintf("%llu %s %u %s", (unsigned long long)s->s_gid,
 	    status ? status : stream_status_name(s), s->s_circ ? s->s_circ->c_gid : 0, target);
+	free(target);
+	return line;
 }
 
 static int

@@ -382,9 +382,9 @@ exit_stream_new(struct circuit *c, uint16_t id, uint8_t cmd, const char *host,
 	es->es_port = port;
 	ml_timer_init(&es->es_timer, exit_connect_timeout_cb);
 	if (cmd == RELAY_BEGIN)
-		snprintf(s->s_target, sizeof(s->s_target), "%s:%u", host, port);
+		s->s_target = xasprintf("%s:%u", host, port);
 	else
-		snprintf(s->s_target, sizeof(s->s_target), "%s", host);
+		s->s_target = xstrdup(host);
 	return es;
 }
 

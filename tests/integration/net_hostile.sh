@@ -66,7 +66,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo "# interrupted"; exit 1' INT TERM
-watchdog_start 200
+watchdog_start 240
 
 skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -89,7 +89,7 @@ declare -A NAME=([socks]="SOCKS port" [http]="HTTP CONNECT port" [control]="cont
     [or]="$RELAY OR port (TLS)" [dir]="auth1 directory port")
 PER_PORT=4	# checks per port below (5 for the OR port: hello)
 NOR=9		# stand-alone relay checks
-NTESTS=$((NOR + 1 + 4 * PER_PORT + 1 + PER_PORT + 2 + 4))
+NTESTS=$((NOR + 1 + 4 * PER_PORT + 1 + PER_PORT + 2 + 4 + 2))
 
 echo "1..$NTESTS"
 
@@ -255,6 +255,56 @@ for nd in $(cd "$D" && ls -d auth* relay* exit* client 2>/dev/null | grep -v '\.
 done
 check "every node still runs${dead:+ (dead:$dead)}" [ -z "$dead" ]
 check "a fetch through the client works after the attack" fetch
+# Clients that reset (RST) in the middle of a SOCKS or HTTP CONNECT
+# handshake, or while their request is served: the socket fails under the
+# front end's handshake ops, and the stream must leave every list with it
+# (it used to stay listed after being freed: a use-after-free on the next
+# torctl streams).
+"$PY" - "${SOCKS#*:}" "$HC_PORT" "${WEB#http://}" >"$D/rst.out" 2>&1 <<'EOF'
+import socket, struct, sys, time
+socks, hc, web = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].rstrip("/")
+host, port = web.rsplit(":", 1)
+t0, done, failed = time.time(), 0, 0
+def rst(port, *msgs):
+    global done, failed
+    s = None
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=2)
+        for m in msgs:
+            s.sendall(m)
+            time.sleep(0.02)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        done += 1
+    except OSError:
+        failed += 1
+    finally:
+        if s is not None:
+            s.close()
+req = b"\x05\x01\x00\x01" + socket.inet_aton(host) + struct.pack("!H", int(port))
+for i in range(20):
+    if time.time() - t0 > 15:
+        break
+    rst(socks, b"\x05")                                 # greeting cut short
+    rst(socks, b"\x05\x01\x00", b"\x05\x01\x00\x03")    # request cut short
+    rst(socks, b"\x05\x01\x00", req)                    # reset while it is served
+    rst(hc, b"CONNECT %s HTTP/1.1\r\n" % web.encode())  # head cut short
+print("reset %d connections, %d failed to connect" % (done, failed))
+EOF
+rst_streams() {
+	local i k end=$((SECONDS + 10))
+	for i in $(seq 1 50); do
+		[ $SECONDS -lt $end ] || break
+		k=$(timeout 3 "$TORCTL" --control "$D/client/control" --cookie "$D/client/control_auth_cookie" \
+		    --json streams 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null)
+		[ "$k" = 0 ] && return 0
+		sleep 0.1
+	done
+	echo "# the client lists ${k:-?} streams after the resets"
+	return 1
+}
+check "clients reset mid-handshake: the client lists no stream afterwards ($(cat "$D/rst.out"))" rst_streams
+check "clients reset mid-handshake: the client still runs and serves a fetch" \
+    sh -c "kill -0 $CP && curl -s -o /dev/null --max-time 20 --socks5-hostname '$SOCKS' '$WEB'"
 ctl_ok() { "$TORCTL" --control "$D/client/control" --cookie "$D/client/control_auth_cookie" status >/dev/null 2>&1; }
 check "the control socket serves its operator again (torctl status)" ctl_ok
 san=$(grep -l 'Sanitizer\|runtime error' "$D"/*/stderr "$D"/*/log 2>/dev/null | tr '\n' ' ')

@@ -77,7 +77,27 @@ stream_register(struct stream *s, const struct stream_edge_ops *edge)
 	s->s_deliver_window = STREAMWINDOW_START;
 	s->s_created = mainloop_now();
 	TAILQ_INSERT_TAIL(&streams, s, s_all_entry);
+	s->s_listed = true;
 	nstreams++;
+}
+
+/* Off the list of all streams (status, counts), once. */
+static void
+stream_unlist(struct stream *s)
+{
+	if (!s->s_listed)
+		return;
+	TAILQ_REMOVE(&streams, s, s_all_entry);
+	s->s_listed = false;
+	nstreams--;
+}
+
+void
+stream_forget(struct stream *s)
+{
+	s->s_state = STREAM_ST_CLOSED;
+	stream_detach(s);
+	stream_unlist(s);
 }
 
 static void
@@ -270,8 +290,7 @@ stream_close(struct stream *s, const char *why)
 	/* No socket yet (exit still resolving): free through a fake close. */
 	if (s->s_edge->closed)
 		s->s_edge->closed(s);
-	TAILQ_REMOVE(&streams, s, s_all_entry);
-	nstreams--;
+	stream_unlist(s);
 	buf_free_storage(&s->s_pending, 0);
 	free(s->s_target);
 	s->s_target = NULL;
@@ -499,8 +518,7 @@ stream_conn_closed(struct conn *c)
 	stream_detach(s);
 	if (s->s_edge->closed)
 		s->s_edge->closed(s);
-	TAILQ_REMOVE(&streams, s, s_all_entry);
-	nstreams--;
+	stream_unlist(s);
 }
 
 static void

@@ -75,6 +75,7 @@ struct stream {
 	uint64_t			 s_bytes_in, s_bytes_out;
 	TAILQ_ENTRY(stream)		 s_circ_entry;
 	TAILQ_ENTRY(stream)		 s_all_entry;
+	bool				 s_listed;	/* on stream_all() */
 };
 
 TAILQ_HEAD(stream_list, stream);
@@ -106,6 +107,13 @@ int	stream_attach(struct stream *s, struct circuit *c, int hop, uint8_t cmd,
 	    const uint8_t *body, size_t len);
 /* Client: detach from a circuit without END (to retry elsewhere). */
 void	stream_detach(struct stream *s);
+/*
+ * Client: the socket closed while the front end's handshake ops still ran
+ * it (an RST or a write error in the SOCKS or HTTP CONNECT handshake, or
+ * while waiting for a circuit), so the core's own close did not: take the
+ * stream off every list before the front end frees it.  Idempotent.
+ */
+void	stream_forget(struct stream *s);
 
 /* Exit: a stream for BEGIN stream_id on c, with no socket yet. */
 struct stream	*stream_new_exit(struct circuit *c, uint16_t stream_id,

@@ -470,6 +470,7 @@ void
 client_ap_conn_closed(struct client_ap *ap)
 {
 	ap_req_free(ap);
+	stream_forget(&ap->ap_stream);
 }
 
 void

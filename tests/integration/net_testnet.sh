@@ -21,6 +21,7 @@ export TESTNET_BOOT_TIMEOUT=90
 export TESTNET_TMUX_SOCKET=tord-test-$$
 unset TMUX	# a test run from inside tmux must not talk to the user's server
 testnet=$top_srcdir/scripts/testnet
+PY=/usr/bin/python3
 sess=tord-testnet-$TESTNET_SOCKS_PORT
 up_pid=
 
@@ -52,9 +53,16 @@ tm() { tmux -L "$TESTNET_TMUX_SOCKET" "$@"; }
 echo "1..12"
 # Job control gives `up` its own process group (a terminal's foreground
 # job) and leaves SIGINT at its default, as in an interactive shell;
-# without it bash would start the job with SIGINT ignored.
+# without it bash would start the job with SIGINT ignored.  And if this
+# test itself inherited SIGINT ignored (started as a background job of a
+# non-interactive shell, as some CI wrappers do), bash could not trap it
+# in `up`: the disposition is reset to the default before exec, as a
+# terminal's shell would have it.
 set -m
-"$testnet" up --tmux --no-build --build-dir "$top_builddir" </dev/null >"$TESTNET_DIR/up.log" 2>&1 &
+"$PY" -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' \
+    "$testnet" up --tmux --no-build --build-dir "$top_builddir" </dev/null >"$TESTNET_DIR/up.log" 2>&1 &
 up_pid=$!
 set +m
 
@@ -107,6 +115,9 @@ if poll 60 up_gone; then
 	check "up exits with status 0 after SIGINT (status $st)" [ "$st" = 0 ]
 else
 	notok "up still running 60 s after SIGINT"
+	# What it is doing: its process group, states and wait channels.
+	ps -o pid,ppid,pgid,stat,wchan:20,etime,args -g "$up_pid" 2>&1 | sed 's/^/# /'
+	grep -E '^(State|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):' "/proc/$up_pid/status" 2>/dev/null | sed 's/^/# /'
 fi
 up_pid=
 check "every node and the demo service stopped ($(alive_count) of $npids left)" [ "$(alive_count)" = 0 ]

@@ -38,6 +38,7 @@
 #include "lib/util.h"
 #include "core/crypto/keys.h"
 #include "core/mainloop/mainloop.h"
+#include "lib/memtrim.h"
 #include "app/config.h"
 #include "app/control_glue.h"
 #include "app/roles.h"
@@ -61,6 +62,23 @@ static struct ml_timer		 heartbeat;
 static double			 started_at;
 
 #define HEARTBEAT_SEC	3600.0
+#define MEMTRIM_SEC	5.0
+
+static struct ml_timer		 memtrim_timer;
+
+/*
+ * After a burst (10,000 streams opened and closed), hand the freed heap
+ * back: glibc would keep the high-water mark resident for good.
+ */
+static void
+on_memtrim(struct ml_timer *t)
+{
+	size_t freed = memtrim_maybe(MEMTRIM_THRESHOLD);
+
+	if (freed > 0)
+		log_debug(LD_GENERAL, "returned up to %zu KiB of free heap to the system",
+		    freed / 1024);
+}
 
 /*
  * Log that we are alive once an hour.  Its timer also keeps the loop
@@ -376,6 +394,8 @@ run_node(void)
 	started_at = mainloop_now();
 	ml_timer_init(&heartbeat, on_heartbeat);
 	ml_timer_start(&heartbeat, HEARTBEAT_SEC, HEARTBEAT_SEC);
+	ml_timer_init(&memtrim_timer, on_memtrim);
+	ml_timer_start(&memtrim_timer, MEMTRIM_SEC, MEMTRIM_SEC);
 	if (role_start(cfg, config_role_has_identity(cfg->role) ? &keys : NULL) < 0) {
 		log_err(LD_GENERAL, "role=%s failed to start", config_role_name(cfg->role));
 		goto out;
@@ -395,6 +415,7 @@ out:
 		role_stop();
 	if (loop) {
 		ml_timer_stop(&heartbeat);
+		ml_timer_stop(&memtrim_timer);
 		mainloop_free();
 	}
 	keys_clear(&keys);

@@ -78,7 +78,6 @@ circuit_alloc(bool origin)
 	c->c_next_stream_id = (uint16_t)(1 + crypto_rand_uniform(0xfffe));
 	c->c_created = mainloop_now();
 	ml_deferred_init(&c->c_free_d, circuit_free_deferred);
-	c->c_n_wait.cw_circ = c->c_p_wait.cw_circ = c;
 	c->c_n_wait.cw_forward = true;
 	TAILQ_INSERT_TAIL(&circuits, c, c_entry);
 	ncircuits++;
@@ -113,6 +112,14 @@ static inline struct buf *
 circ_queue(struct circuit *c, bool forward)
 {
 	return forward ? &c->c_nq : &c->c_pq;
+}
+
+/* The circuit a waiting-list entry belongs to (its direction says which member). */
+static inline struct circuit *
+circuit_of_wait(struct circuit_wait *w)
+{
+	return w->cw_forward ? container_of(w, struct circuit, c_n_wait) :
+	    container_of(w, struct circuit, c_p_wait);
 }
 
 static void
@@ -213,7 +220,7 @@ circuit_link_drained(struct link *l)
 		struct circuit_wait *w = TAILQ_FIRST(&l->l_waiting);
 		bool forward = w->cw_forward, empty;
 
-		c = w->cw_circ;
+		c = circuit_of_wait(w);
 		circuit_set_waiting(c, forward, false);
 		empty = circuit_drain_into(c, l, forward, CIRC_DRAIN_BATCH);
 		if (!empty)

@@ -65,8 +65,7 @@ struct circ_hop {
  */
 struct circuit_wait {
 	TAILQ_ENTRY(circuit_wait) cw_entry;
-	struct circuit		*cw_circ;
-	bool			 cw_forward;	/* cells go out on c_n_link */
+	bool			 cw_forward;	/* c_n_wait (cells out on c_n_link), else c_p_wait */
 	bool			 cw_on;		/* on the link's l_waiting */
 };
 

@@ -92,12 +92,22 @@ stream_unlist(struct stream *s)
 	nstreams--;
 }
 
+/* What the stream owns besides its socket: freed once it left the core. */
+static void
+stream_release(struct stream *s)
+{
+	buf_free_storage(&s->s_pending, 0);
+	free(s->s_target);
+	s->s_target = NULL;
+}
+
 void
 stream_forget(struct stream *s)
 {
 	s->s_state = STREAM_ST_CLOSED;
 	stream_detach(s);
 	stream_unlist(s);
+	stream_release(s);
 }
 
 static void
@@ -291,9 +301,7 @@ stream_close(struct stream *s, const char *why)
 	if (s->s_edge->closed)
 		s->s_edge->closed(s);
 	stream_unlist(s);
-	buf_free_storage(&s->s_pending, 0);
-	free(s->s_target);
-	s->s_target = NULL;
+	stream_release(s);
 	if (s->s_edge->free)
 		s->s_edge->free(s);
 	else
@@ -526,9 +534,7 @@ stream_conn_free(struct conn *c)
 {
 	struct stream *s = TO_STREAM(c);
 
-	buf_free_storage(&s->s_pending, 0);
-	free(s->s_target);
-	s->s_target = NULL;
+	stream_release(s);
 	if (s->s_edge->free)
 		s->s_edge->free(s);
 	else

@@ -111,7 +111,8 @@ void	stream_detach(struct stream *s);
  * Client: the socket closed while the front end's handshake ops still ran
  * it (an RST or a write error in the SOCKS or HTTP CONNECT handshake, or
  * while waiting for a circuit), so the core's own close did not: take the
- * stream off every list before the front end frees it.  Idempotent.
+ * stream off every list and release what it owns (its status string)
+ * before the front end frees it.  Idempotent.
  */
 void	stream_forget(struct stream *s);
 

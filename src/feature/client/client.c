@@ -476,10 +476,7 @@ client_ap_conn_closed(struct client_ap *ap)
 void
 client_ap_conn_free(struct client_ap *ap)
 {
-	ap_req_free(ap);
-	/* The core's free never ran on this path: release the stream's target. */
-	free(ap->ap_stream.s_target);
-	ap->ap_stream.s_target = NULL;
+	/* client_ap_conn_closed() released the request and the stream's own. */
 	ap->ap_ops->free(ap);
 }
 

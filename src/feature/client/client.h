@@ -172,8 +172,9 @@ void	client_ap_submit(struct client_ap *ap, uint8_t cmd, const char *host,
 void	client_ap_close(struct client_ap *ap, const char *why);
 /*
  * For the front end's handshake conn_ops, which run until the stream is
- * attached: the socket closed (closed op), and the object is to be freed
- * (free op: releases the client's state, then ops->free).
+ * attached: the socket closed (closed op: releases the request and takes
+ * the stream out of the core), and the object is to be freed (free op:
+ * ops->free).
  */
 void	client_ap_conn_closed(struct client_ap *ap);
 void	client_ap_conn_free(struct client_ap *ap);

@@ -16,8 +16,9 @@
 #  3. freeze the exit of a circuit in use (SIGSTOP): a request on that
 #     circuit gets no answer, the stream timeout retires the circuit and
 #     the request succeeds elsewhere; new circuits through the frozen
-#     relay hit the build timeout and requests still succeed; after
-#     SIGCONT the relay carries traffic again.
+#     relay hit the build timeout (or the authorities' reachability test
+#     drops it from the consensus first) and requests still succeed;
+#     after SIGCONT the relay carries traffic again.
 #  4. misbehaving targets (fault_target.py): a target that closes
 #     mid-transfer (END reason DONE, curl sees a short body: exit 18), one
 #     that resets (END reason CONNRESET, curl 18 or 56), one that accepts
@@ -326,14 +327,26 @@ check "frozen exit: the client's stream timeout fired on circ $f_circ" \
 froze_builds() { tail -n +$((l0 + 1)) "$D/client/log" | grep -c "failed: build timed out"; }
 fz_ok=0
 fz_tot=0
-# Evidence that the client noticed: a build through it timed out, it was
-# left out of paths, or a stream on another circuit already open through it
-# got no answer (which one comes first depends on timing, and on how much
-# weight the consensus gives it: a relay that was just restarted has little
-# observed bandwidth, so up to 6 rounds).
+# Evidence that the network noticed: a build through it timed out, the
+# client left it out of paths, a stream on another circuit already open
+# through it got no answer, or the authorities' reachability test failed
+# and the client's consensus no longer lists it as Running (testnet votes
+# every 10 s with a 2 s reachability timeout, so this can come first: the
+# request above alone takes 10 s).  Which one comes first depends on
+# timing and on the consensus weights, so up to 6 rounds.
 froze_avoided() { tail -n +$((l0 + 1)) "$D/client/log" | grep -c "did not answer; left out of paths"; }
 froze_streams() { tail -n +$((l0 + 1)) "$D/client/log" | grep -v "circ=$f_circ " | grep -c "no answer on circ=[0-9]* (exit $f_exit)"; }
-froze_seen() { [ "$(froze_builds)" -gt 0 ] || [ "$(froze_avoided)" -gt 0 ] || [ "$(froze_streams)" -gt 0 ]; }
+# 1 once the client's consensus no longer lists it as Running (an empty
+# answer because the control port failed counts as nothing).
+froze_dropped() {
+	local out
+	out=$(ctl --json relays --nickname "$f_exit" --flag Running 2>/dev/null) || { echo 0; return; }
+	case $out in *'"nickname"'*) echo 0 ;; *) echo 1 ;; esac
+}
+froze_seen() {
+	[ "$(froze_builds)" -gt 0 ] || [ "$(froze_avoided)" -gt 0 ] ||
+	    [ "$(froze_streams)" -gt 0 ] || [ "$(froze_dropped)" -gt 0 ]
+}
 for round in 1 2 3 4 5 6; do
 	pids=
 	for i in 1 2 3 4 5 6; do
@@ -348,7 +361,7 @@ for round in 1 2 3 4 5 6; do
 	froze_seen && break
 done
 echo "# $(froze_builds) circuit builds timed out while $f_exit was frozen"
-check "frozen exit: new circuits through it time out, it is left out of paths, or streams through it time out (timeouts $(froze_builds), avoided $(froze_avoided), stream timeouts $(froze_streams))" \
+check "frozen exit: new circuits through it time out, it is left out of paths, streams through it time out, or the consensus drops it (timeouts $(froze_builds), avoided $(froze_avoided), stream timeouts $(froze_streams), dropped $(froze_dropped))" \
     froze_seen
 check "frozen exit: $fz_ok of $fz_tot new requests succeeded around it" [ "$fz_ok" = "$fz_tot" ]
 kill -CONT "$frozen_pid"

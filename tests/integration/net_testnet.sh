@@ -113,13 +113,14 @@ if poll 60 up_gone; then
 	wait "$up_pid"
 	st=$?
 	check "up exits with status 0 after SIGINT (status $st)" [ "$st" = 0 ]
+	up_pid=
 else
 	notok "up still running 60 s after SIGINT"
 	# What it is doing: its process group, states and wait channels.
 	ps -o pid,ppid,pgid,stat,wchan:20,etime,args -g "$up_pid" 2>&1 | sed 's/^/# /'
 	grep -E '^(State|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):' "/proc/$up_pid/status" 2>/dev/null | sed 's/^/# /'
+	# up_pid stays set: cleanup stops its whole process group.
 fi
-up_pid=
 check "every node and the demo service stopped ($(alive_count) of $npids left)" [ "$(alive_count)" = 0 ]
 no_session() { ! tm has-session -t "$sess" 2>/dev/null; }
 check "the tmux session is gone" poll 10 no_session

@@ -421,7 +421,7 @@ check "the node still answers after reload" test "$(T getinfo process/pid)" = "$
 
 # (c) newnym: two streams before it share a circuit; two after it share
 # another one.  Circuits come from the STREAM events torctl prints.
-T --json events --count 12 --duration 120 STREAM >"$D/nym.json" 2>"$D/nym.err" &
+T --json events --count 16 --duration 120 STREAM >"$D/nym.json" 2>"$D/nym.err" &
 ev_pid=$!
 pids="$pids $ev_pid"
 sleep 1
@@ -433,10 +433,10 @@ kill "$ev_pid" 2>/dev/null	# still running: it missed events (the check fails)
 wait "$ev_pid"; ev_rc=$?
 check "torctl newnym (golden)" test "$nym" = "NEWNYM: ok"
 check "torctl --json newnym" test "$(T --json newnym)" = '{"signal":"NEWNYM","result":"ok"}'
-check "events --count 12 ended by itself with 12 JSON STREAM events (rc=$ev_rc)" "$PY" -c '
+check "events --count 16 ended by itself with 16 JSON STREAM events (NEW, SENTCONNECT, SUCCEEDED, CLOSED for 4 streams; rc=$ev_rc)" "$PY" -c '
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
-assert len(ev) == 12 and all(e["event"] == "STREAM" for e in ev), ev
+assert len(ev) == 16 and all(e["event"] == "STREAM" for e in ev), ev
 assert sys.argv[2] == "0", sys.argv[2]
 ' "$D/nym.json" "$ev_rc"
 check "newnym: streams after it use a new circuit, streams before it shared one" "$PY" -c '
@@ -454,18 +454,33 @@ assert circs[2] == circs[3], "after newnym the two streams differ: %s" % circs
 assert circs[2] != circs[1], "newnym did not change the circuit: %s" % circs
 ' "$D/nym.json"
 
-# events (golden): a circuit built (after a newnym) and a stream's whole life.
+# events (golden): a circuit built (after a newnym) and a stream's whole
+# life.  Connections that never make a request (a malformed SOCKS
+# greeting, one that closes mid-handshake) report nothing at all.
 T events --duration 8 CIRC STREAM >"$D/events.out" 2>&1 &
 ev_pid=$!
 pids="$pids $ev_pid"
 sleep 1
 T newnym >/dev/null
+"$PY" - "$TESTNET_SOCKS_PORT" <<'EOF'
+import socket, sys
+for greeting in (b"\x05\x00\x00", b"\x05\x01"):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(greeting)
+    s.shutdown(socket.SHUT_WR)
+    try:
+        s.recv(16)
+    except OSError:
+        pass
+    s.close()
+EOF
 fetch 1024
 wait "$ev_pid"; ev_rc=$?
 "$PY" "$D/norm.py" events <"$D/events.out" | grep -E '^STREAM|^CIRC ID BUILT' | sort -u >"$D/events.norm"
 cat >"$D/events.golden" <<'EOF'
 CIRC ID BUILT HOP,HOP,HOP PURPOSE=GENERAL TIME_CREATED=TIME
 STREAM ID CLOSED CIRC TARGET REASON=DONE
+STREAM ID NEW CIRC TARGET
 STREAM ID SENTCONNECT CIRC TARGET
 STREAM ID SUCCEEDED CIRC TARGET
 EOF

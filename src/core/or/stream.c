@@ -31,6 +31,23 @@ static uint64_t			next_stream_gid = 1;
 
 void	(*stream_event_hook)(const struct stream *s, const char *status, const char *reason);
 
+/* Report to controllers: only client streams whose request was announced. */
+static void
+stream_event(const struct stream *s, const char *status, const char *reason)
+{
+	if (s->s_announced && !s->s_at_exit && stream_event_hook != NULL)
+		stream_event_hook(s, status, reason);
+}
+
+void
+stream_announce(struct stream *s, bool resolve)
+{
+	if (s->s_at_exit || s->s_announced)
+		return;
+	s->s_announced = true;
+	stream_event(s, resolve ? "NEWRESOLVE" : "NEW", NULL);
+}
+
 static void stream_process_inbuf(struct conn *c);
 static void stream_conn_connected(struct conn *c);
 static void stream_flushed(struct conn *c);
@@ -104,6 +121,8 @@ stream_release(struct stream *s)
 void
 stream_forget(struct stream *s)
 {
+	if (s->s_state != STREAM_ST_CLOSED)
+		stream_event(s, "CLOSED", NULL);
 	s->s_state = STREAM_ST_CLOSED;
 	stream_detach(s);
 	stream_unlist(s);
@@ -161,8 +180,7 @@ stream_attach(struct stream *s, struct circuit *c, int hop, uint8_t cmd,
 	stream_link(s, c, id);
 	s->s_hop = hop;
 	s->s_state = STREAM_ST_WAIT;
-	if (stream_event_hook != NULL)
-		stream_event_hook(s, cmd == RELAY_RESOLVE ? "SENTRESOLVE" : "SENTCONNECT", NULL);
+	stream_event(s, cmd == RELAY_RESOLVE ? "SENTRESOLVE" : "SENTCONNECT", NULL);
 	s->s_package_window = STREAMWINDOW_START;
 	s->s_deliver_window = STREAMWINDOW_START;
 	s->s_end_sent = s->s_end_rcvd = false;
@@ -231,8 +249,7 @@ stream_open(struct stream *s)
 	if (s->s_state == STREAM_ST_CLOSED || !s->s_has_conn)
 		return;
 	s->s_state = STREAM_ST_OPEN;
-	if (!s->s_at_exit && stream_event_hook != NULL)
-		stream_event_hook(s, "SUCCEEDED", NULL);
+	stream_event(s, "SUCCEEDED", NULL);
 	s->s_conn.c_ops = &stream_conn_ops;
 	conn_resume_reading(&s->s_conn);
 	stream_package(s);
@@ -266,8 +283,8 @@ stream_fail_waiting(struct stream *s, uint8_t reason)
 	stream_detach(s);
 	if (s->s_edge->failed)
 		s->s_edge->failed(s, reason);
-	if (stream_event_hook != NULL && s->s_state != STREAM_ST_CLOSED)
-		stream_event_hook(s, s->s_state == STREAM_ST_WAIT && (s->s_circ == NULL ||
+	if (s->s_state != STREAM_ST_CLOSED)
+		stream_event(s, s->s_state == STREAM_ST_WAIT && (s->s_circ == NULL ||
 		    s->s_circ == was) ? "FAILED" : "DETACHED", reasons_end_name(reason));
 	if (s->s_state == STREAM_ST_WAIT && (s->s_circ == NULL || s->s_circ == was)) {
 		s->s_conn.c_flush_on_close = true;
@@ -286,9 +303,7 @@ stream_close(struct stream *s, const char *why)
 		stream_fail_waiting(s, END_REASON_DESTROY);
 		return;
 	}
-	if (!s->s_at_exit && stream_event_hook != NULL)
-		stream_event_hook(s, "CLOSED", s->s_end_reason ?
-		    reasons_end_name(s->s_end_reason) : NULL);
+	stream_event(s, "CLOSED", s->s_end_reason ? reasons_end_name(s->s_end_reason) : NULL);
 	s->s_state = STREAM_ST_CLOSED;
 	stream_detach(s);
 	if (s->s_has_conn) {
@@ -520,8 +535,8 @@ stream_conn_closed(struct conn *c)
 		    END_REASON_MISC);
 	else if (s->s_circ != NULL)
 		stream_send_end(s, c->c_errno ? END_REASON_CONNRESET : END_REASON_DONE);
-	if (!s->s_at_exit && s->s_state != STREAM_ST_CLOSED && stream_event_hook != NULL)
-		stream_event_hook(s, "CLOSED", NULL);
+	if (s->s_state != STREAM_ST_CLOSED)
+		stream_event(s, "CLOSED", NULL);
 	s->s_state = STREAM_ST_CLOSED;
 	stream_detach(s);
 	if (s->s_edge->closed)

@@ -76,6 +76,7 @@ struct stream {
 	TAILQ_ENTRY(stream)		 s_circ_entry;
 	TAILQ_ENTRY(stream)		 s_all_entry;
 	bool				 s_listed;	/* on stream_all() */
+	bool				 s_announced;	/* client: NEW reported (stream_announce) */
 };
 
 TAILQ_HEAD(stream_list, stream);
@@ -84,9 +85,12 @@ size_t			 stream_count(void);
 
 /*
  * Observer for the control port (STREAM events), NULL when nobody
- * listens: client streams report SENTCONNECT / SENTRESOLVE (attached),
- * SUCCEEDED, DETACHED (the client retries elsewhere), FAILED and CLOSED;
- * reason is an END reason name or NULL.  It must not close anything.
+ * listens: client streams report NEW / NEWRESOLVE (the application's
+ * request), SENTCONNECT / SENTRESOLVE (attached), SUCCEEDED, DETACHED
+ * (the client retries elsewhere), FAILED and CLOSED; reason is an END
+ * reason name or NULL.  A stream whose application never made a request
+ * (bad SOCKS, a handshake timeout) reports nothing.  It must not close
+ * anything.
  */
 extern void	(*stream_event_hook)(const struct stream *s, const char *status,
 		    const char *reason);
@@ -105,6 +109,12 @@ void	stream_init_client(struct stream *s, int fd, const struct conn_ops *handsha
  */
 int	stream_attach(struct stream *s, struct circuit *c, int hop, uint8_t cmd,
 	    const uint8_t *body, size_t len);
+/*
+ * Client: the application's request is parsed (resolve: a RESOLVE rather
+ * than a BEGIN); report NEW / NEWRESOLVE.  Only announced streams report
+ * events after it.
+ */
+void	stream_announce(struct stream *s, bool resolve);
 /* Client: detach from a circuit without END (to retry elsewhere). */
 void	stream_detach(struct stream *s);
 /*

@@ -282,7 +282,6 @@ ap_attach(struct client_ap *ap, struct circuit *c)
 	struct client_ap_req *rq = ap->ap_req;
 
 	rq->rq_tries++;
-	ap->ap_tried = true;
 	rq->rq_circ_gid = c->c_gid;
 	if (rq->rq_tries > 1)
 		client_counters.cs_stream_retries++;
@@ -416,6 +415,7 @@ client_ap_submit(struct client_ap *ap, uint8_t cmd, const char *host, uint16_t p
 	rq->rq_port = port;
 	free(ap->ap_stream.s_target);
 	ap->ap_stream.s_target = xasprintf("%s:%u", host, (unsigned)port);
+	stream_announce(&ap->ap_stream, cmd == RELAY_RESOLVE);
 	memset(&iso, 0, sizeof(iso));
 	iso.ci_listener = ap->ap_listener->cl_index;
 	iso.ci_flags = ap->ap_listener->cl_isolation;
@@ -456,13 +456,10 @@ client_ap_close(struct client_ap *ap, const char *why)
 	ap_req_free(ap);
 	ap->ap_stream.s_conn.c_flush_on_close = true;
 	/*
-	 * Never attached: the conn still runs the front end's handshake
-	 * ops, and only the core's own conn ops unregister a stream when
-	 * its socket closes.  stream_open() installs them; with no circuit
-	 * it sends nothing.  (Cleaner: stream_close() doing it itself.)
+	 * Never attached or not: stream_close() installs the core's own conn
+	 * ops, whose close unregisters the stream, in place of the front
+	 * end's handshake ops.
 	 */
-	if (!ap->ap_tried && !conn_is_marked(&ap->ap_stream.s_conn))
-		stream_open(&ap->ap_stream);
 	stream_close(&ap->ap_stream, why);
 }
 

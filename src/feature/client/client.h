@@ -149,7 +149,6 @@ struct client_ap {
 	uint8_t				 ap_proto;	/* enum client_ap_proto */
 	bool				 ap_submitted;	/* handshake done */
 	bool				 ap_replied;	/* reply written */
-	bool				 ap_tried;	/* a BEGIN was attempted */
 };
 
 /*

@@ -29,7 +29,8 @@ void	control_or_register(void);
 void	control_event_circuit(const struct circuit *c, const char *status, const char *reason);
 /*
  * "650 STREAM ID STATUS CIRCID TARGET [REASON=...]" for client streams;
- * status: SENTCONNECT, SENTRESOLVE, SUCCEEDED, FAILED, CLOSED, DETACHED;
+ * status: NEW, NEWRESOLVE, SENTCONNECT, SENTRESOLVE, SUCCEEDED, FAILED,
+ * CLOSED, DETACHED;
  * NULL takes it from the stream's state.
  */
 void	control_event_stream(const struct stream *s, const char *status, const char *reason);

@@ -28,13 +28,6 @@
 
 static const struct role_ops *active;
 
-static int
-placeholder_reload(const struct tord_config *old, const struct tord_config *new_)
-{
-	log_info(LD_GENERAL, "role=%s reloaded", config_role_name(new_->role));
-	return 0;
-}
-
 /* ---- relay (and the relay half of an exit) ---------------------------- */
 
 static void
@@ -304,6 +297,34 @@ client_config_from(const struct tord_config *cfg)
 }
 
 /*
+ * The directory's options: the [authorities] (into *auths, malloc'd, for
+ * the caller to free once dirfetch has copied them), the timeout and the
+ * subnet rule.
+ */
+static void
+client_dir_config_from(const struct tord_config *cfg, struct dirfetch_config *dc,
+    struct dirfetch_authority **auths)
+{
+	size_t i;
+
+	*auths = xcalloc(cfg->authorities.n ? cfg->authorities.n : 1, sizeof(**auths));
+	for (i = 0; i < cfg->authorities.n; i++) {
+		const struct config_authority *a = &cfg->authorities.v.authority[i];
+
+		snprintf((*auths)[i].da_nickname, sizeof((*auths)[i].da_nickname), "%s",
+		    a->nickname);
+		(*auths)[i].da_addr = a->addr;
+		memcpy((*auths)[i].da_id, a->id, sizeof((*auths)[i].da_id));
+	}
+	memset(dc, 0, sizeof(*dc));
+	dc->df_data_dir = cfg->data_directory;
+	dc->df_auths = *auths;
+	dc->df_n_auths = cfg->authorities.n;
+	dc->df_enforce_subnets = cfg->enforce_distinct_subnets;
+	dc->df_timeout = (double)cfg->directory_timeout / 1000.0;
+}
+
+/*
  * The directory: paths come from a verified consensus fetched from the
  * [authorities], unless the static relay list (a test aid) is set.
  */
@@ -312,7 +333,6 @@ client_dir_start(const struct tord_config *cfg)
 {
 	struct dirfetch_authority *auths;
 	struct dirfetch_config dc;
-	size_t i;
 	int rc;
 
 	if (cfg->static_relays.n > 0) {
@@ -320,20 +340,7 @@ client_dir_start(const struct tord_config *cfg)
 		    "a test aid); the directory is not consulted", cfg->static_relays.n);
 		return 0;
 	}
-	auths = xcalloc(cfg->authorities.n ? cfg->authorities.n : 1, sizeof(*auths));
-	for (i = 0; i < cfg->authorities.n; i++) {
-		const struct config_authority *a = &cfg->authorities.v.authority[i];
-
-		snprintf(auths[i].da_nickname, sizeof(auths[i].da_nickname), "%s", a->nickname);
-		auths[i].da_addr = a->addr;
-		memcpy(auths[i].da_id, a->id, sizeof(auths[i].da_id));
-	}
-	memset(&dc, 0, sizeof(dc));
-	dc.df_data_dir = cfg->data_directory;
-	dc.df_auths = auths;
-	dc.df_n_auths = cfg->authorities.n;
-	dc.df_enforce_subnets = cfg->enforce_distinct_subnets;
-	dc.df_timeout = (double)cfg->directory_timeout / 1000.0;
+	client_dir_config_from(cfg, &dc, &auths);
 	rc = dirfetch_start(&dc);
 	free(auths);
 	return rc;
@@ -351,6 +358,29 @@ client_role_start(const struct tord_config *cfg, struct node_keys *keys)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * SIGHUP: the client's own settings apply to requests and circuits from
+ * now on; a changed [authorities] set is trusted at once.  The static
+ * relay list and the listeners are OPT_RESTART: they cannot differ here.
+ */
+static int
+client_role_reload(const struct tord_config *old, const struct tord_config *new_)
+{
+	struct dirfetch_authority *auths;
+	struct dirfetch_config dc;
+	int rc;
+
+	(void)old;
+	client_config_from(new_);
+	client_reconfigure(&client_cfg);
+	if (new_->static_relays.n > 0)
+		return 0;
+	client_dir_config_from(new_, &dc, &auths);
+	rc = dirfetch_reconfigure(&dc);
+	free(auths);
+	return rc;
 }
 
 static void
@@ -460,7 +490,7 @@ static const struct role_ops role_table[ROLE_COUNT_] = {
 			     authority_role_stop },
 	[ROLE_RELAY]	 = { "relay", relay_role_start, relay_role_reload, relay_role_stop },
 	[ROLE_EXIT]	 = { "exit", exit_role_start, exit_role_reload, exit_role_stop },
-	[ROLE_CLIENT]	 = { "client", client_role_start, placeholder_reload, client_role_stop },
+	[ROLE_CLIENT]	 = { "client", client_role_start, client_role_reload, client_role_stop },
 };
 
 const struct role_ops *

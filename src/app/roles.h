@@ -6,10 +6,9 @@
  * role_stop() when shutting down.  roles.c dispatches on cfg->role
  * through a table with one row per role.
  *
- * Integration point: the start, reload and stop functions of each role
- * are declared below and, for now, defined in roles.c as placeholders
- * that only log.  A feature that implements a role replaces the row's
- * functions in roles.c with its own (declared in its feature header),
+ * Integration point: each row of the table in roles.c names the role's
+ * start, reload and stop functions, which translate the configuration
+ * into the feature's own options and call it,
  * e.g. { "relay", relay_role_start, relay_role_reload, relay_role_stop }.
  * Weak symbols are deliberately not used: in a static library the linker
  * would keep the weak placeholder and never pull in the real one.

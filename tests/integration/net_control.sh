@@ -48,7 +48,7 @@ trap 'echo "# interrupted"; exit 1' INT TERM
 # Bounded in time whatever happens: the traps above stop everything.
 watchdog_start 400
 
-NTESTS=32
+NTESTS=33
 # Compare a normalised output with its golden; show the difference.
 golden() { # name golden-file output-file
 	if diff -u "$2" "$3" >"$D/diff"; then
@@ -418,6 +418,26 @@ for f in sys.argv[2:]:
 check "torctl reload (golden)" test "$(T reload)" = "RELOAD: ok"
 check "torctl --json reload" test "$(T --json reload)" = '{"signal":"RELOAD","result":"ok"}'
 check "the node still answers after reload" test "$(T getinfo process/pid)" = "$CLIENT_PID"
+
+# A reload applies the client's own settings: with safe_socks = yes a
+# SOCKS request that carries only an IP address is refused (reply 0x02,
+# and the log says why); back to no, the same request is served again.
+CCONF=$("$top_srcdir/scripts/testnet" info --json | "$PY" -c '
+import json, sys
+print([n for n in json.load(sys.stdin)["nodes"] if n["role"] == "client"][0]["config"])
+')
+ip_probe() { "$PY" "$top_srcdir/tests/integration/socks_probe.py" "$TESTNET_SOCKS_PORT" 127.60.0.1 "$P" 2>&1; }
+rep0=$(ip_probe)
+cp "$CCONF" "$D/client.ini.orig"
+sed -i 's/^\[client\]$/[client]\nsafe_socks = yes/' "$CCONF"
+rl1=$(T reload)
+rep1=$(ip_probe)
+unsafe_logged=$(grep -c "refused a SOCKS5 request that carried only an IP address" "$D/client/log")
+cp "$D/client.ini.orig" "$CCONF"
+rl2=$(T reload)
+rep2=$(ip_probe)
+check "reload applies safe_socks: an IP-only request is served, refused with 0x02 after safe_socks = yes, served after going back ($rep0, $rl1 $rep1, $rl2 $rep2; $unsafe_logged refusal logged)" \
+    test "$rep0 $rl1 $rep1 $rl2 $rep2 $unsafe_logged" = "rep=00 RELOAD: ok rep=02 RELOAD: ok rep=00 1"
 
 # (c) newnym: two streams before it share a circuit; two after it share
 # another one.  Circuits come from the STREAM events torctl prints.

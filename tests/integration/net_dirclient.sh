@@ -12,6 +12,7 @@
 #     signed by 1 of 3: refused with the reason, no bootstrap, no cache;
 #   - one authority down and one answering garbage: the third is used;
 #     one that never answers times out, and rounds repeat with backoff;
+#     a SIGHUP that moves an authority makes the client ask it there at once;
 #   - short validity (10 s fresh): refetched; an older one is refused as
 #     a rollback; a newer one without our guard replaces the guard;
 #   - a guard relay that is stopped is replaced after repeated failures.
@@ -58,7 +59,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 # Poll (bounded) until a command succeeds: secs cmd...
 wait_for() { local s=$1 i; shift; for i in $(seq 1 $((s * 5))); do "$@" && return 0; sleep 0.2; done; return 1; }
 
-echo "1..36"
+echo "1..38"
 
 # ---- relays ----------------------------------------------------------------
 AUTH_IP=(127.75.0.1 127.75.0.2 127.75.0.3)
@@ -278,8 +279,22 @@ check "an authority that never answers times out (directory_timeout)" \
     wait_for 30 logged 'consensus fetch from auth1 failed: timed out'
 check "a round with nothing usable is retried with backoff" \
     wait_for 30 logged 'no usable consensus from any of the 3 authorities \(round 2\); retrying in'
+# SIGHUP with a changed [authorities]: auth3 moved to 127.75.0.4, which
+# serves the good consensus.  The client, in backoff, trusts the new set at
+# once: it asks auth3 at its new address and bootstraps.
+mkdir -p "$D/www4/tord"
+cp "$D/good.cons" "$D/www4/tord/consensus"
+"$PY" -m http.server --bind 127.75.0.4 --directory "$D/www4" "$AUTH_PORT" >>"$D/www4.log" 2>&1 &
+PIDS[auth4]=$!
+wait_for 10 sh -c "curl -s -o /dev/null http://127.75.0.4:$AUTH_PORT/"
+sed -i "s/ ${AUTH_IP[2]}:$AUTH_PORT / 127.75.0.4:$AUTH_PORT /" "$D/c4.ini"
+kill -HUP "${PIDS[client]}"
+check "after SIGHUP with auth3 moved, the client asks it at its new address at once" \
+    wait_for 20 logged "fetching the consensus from auth3 at 127.75.0.4:$AUTH_PORT"
+if wait_for 60 bootstrapped; then ok "... and bootstraps from it"; else notok "... and bootstraps from it"; show_log; fi
 stop_client
 stop hang
+stop auth4
 
 # ---- 5. short validity: refetch, rollback, a guard dropped from the consensus ------
 auth_up 1

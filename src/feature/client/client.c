@@ -176,6 +176,28 @@ client_shutdown(void)
 }
 
 void
+client_reconfigure(const struct client_config *cfg)
+{
+	if (!client_running)
+		return;
+	client_cfg.cc_handshake_timeout = cfg->cc_handshake_timeout;
+	client_cfg.cc_stream_attach_timeout = cfg->cc_stream_attach_timeout;
+	client_cfg.cc_socks_timeout = cfg->cc_socks_timeout;
+	client_cfg.cc_circuit_build_timeout = cfg->cc_circuit_build_timeout;
+	client_cfg.cc_max_circuit_dirtiness = cfg->cc_max_circuit_dirtiness;
+	client_cfg.cc_preemptive_circuits = cfg->cc_preemptive_circuits;
+	client_cfg.cc_max_stream_tries = MAX(cfg->cc_max_stream_tries, 1);
+	client_cfg.cc_max_build_tries = cfg->cc_max_build_tries;
+	client_cfg.cc_safe_socks = cfg->cc_safe_socks;
+	client_cfg.cc_enforce_distinct_subnets = cfg->cc_enforce_distinct_subnets;
+	log_info(LD_CONFIG, "client: safe_socks %s, stream_timeout %.0f s, "
+	    "circuit_build_timeout %.0f s, max_circuit_dirtiness %.0f s, "
+	    "preemptive_circuits %d", client_cfg.cc_safe_socks ? "yes" : "no",
+	    client_cfg.cc_socks_timeout, client_cfg.cc_circuit_build_timeout,
+	    client_cfg.cc_max_circuit_dirtiness, client_cfg.cc_preemptive_circuits);
+}
+
+void
 client_newnym(void)
 {
 	circuit_pool_newnym();

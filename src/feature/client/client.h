@@ -94,6 +94,12 @@ int	client_start(const struct client_config *cfg);
 /* Close the listeners and free the role's state; circuits and streams
  * are closed by the core's own shutdown. */
 void	client_shutdown(void);
+/*
+ * SIGHUP: take cfg's timeouts, safe_socks, subnet rule, dirtiness and
+ * preemptive count for requests and circuits from now on.  Listeners and
+ * the static relay list stay (changing them needs a restart).
+ */
+void	client_reconfigure(const struct client_config *cfg);
 /* New identity: no circuit built before this call takes new streams. */
 void	client_newnym(void);
 

@@ -295,19 +295,59 @@ dirfetch_load_cache(void)
 	free(doc);
 }
 
+/* A usable number of trusted authorities, or -1 after logging at level. */
+static int
+dirfetch_check_auths(const struct dirfetch_config *cfg, enum log_level level)
+{
+	if (cfg->df_n_auths > 0 && cfg->df_n_auths <= NS_MAX_AUTH)
+		return 0;
+	log_at_(level, LD_DIR, "the directory needs 1 to %d trusted authorities, got %zu",
+	    NS_MAX_AUTH, cfg->df_n_auths);
+	return -1;
+}
+
+/* Take cfg's authorities as the trusted set (the old one freed). */
+static void
+dirfetch_set_auths(const struct dirfetch_config *cfg)
+{
+	size_t i;
+
+	free(df.auths);
+	free(df.trusted);
+	df.n_auths = cfg->df_n_auths;
+	df.auths = xcalloc(df.n_auths, sizeof(*df.auths));
+	memcpy(df.auths, cfg->df_auths, df.n_auths * sizeof(*df.auths));
+	df.trusted = xcalloc(df.n_auths, sizeof(*df.trusted));
+	for (i = 0; i < df.n_auths; i++)
+		memcpy(df.trusted[i], df.auths[i].da_id, ED25519_PUB_LEN);
+	log_notice(LD_DIR, "directory: %zu trusted authorities; a consensus needs %zu "
+	    "signatures", df.n_auths, df.n_auths / 2 + 1);
+}
+
+static bool
+dirfetch_same_auths(const struct dirfetch_config *cfg)
+{
+	size_t i;
+
+	if (cfg->df_n_auths != df.n_auths)
+		return false;
+	for (i = 0; i < df.n_auths; i++)
+		if (strcmp(cfg->df_auths[i].da_nickname, df.auths[i].da_nickname) != 0 ||
+		    !addr_eq(&cfg->df_auths[i].da_addr, &df.auths[i].da_addr) ||
+		    memcmp(cfg->df_auths[i].da_id, df.auths[i].da_id, ED25519_PUB_LEN) != 0)
+			return false;
+	return true;
+}
+
 int
 dirfetch_start(const struct dirfetch_config *cfg)
 {
 	char *err = NULL;
-	size_t i;
 
 	if (BUG(df.running))
 		return -1;
-	if (cfg->df_n_auths == 0 || cfg->df_n_auths > NS_MAX_AUTH) {
-		log_err(LD_DIR, "the directory needs 1 to %d trusted authorities, got %zu",
-		    NS_MAX_AUTH, cfg->df_n_auths);
+	if (dirfetch_check_auths(cfg, LL_ERR) < 0)
 		return -1;
-	}
 	if (statefile_dir(cfg->df_data_dir, &err) < 0) {
 		log_err(LD_DIR, "data directory unusable: %s", err);
 		free(err);
@@ -317,24 +357,41 @@ dirfetch_start(const struct dirfetch_config *cfg)
 	df.running = true;
 	df.data_dir = xstrdup(cfg->df_data_dir);
 	df.cache_path = xasprintf("%s/%s", cfg->df_data_dir, DIRFETCH_CACHE_FILE);
-	df.n_auths = cfg->df_n_auths;
-	df.auths = xcalloc(df.n_auths, sizeof(*df.auths));
-	memcpy(df.auths, cfg->df_auths, df.n_auths * sizeof(*df.auths));
-	df.trusted = xcalloc(df.n_auths, sizeof(*df.trusted));
-	for (i = 0; i < df.n_auths; i++)
-		memcpy(df.trusted[i], df.auths[i].da_id, ED25519_PUB_LEN);
+	dirfetch_set_auths(cfg);
 	df.enforce_subnets = cfg->df_enforce_subnets;
 	df.timeout = cfg->df_timeout > 0 ? cfg->df_timeout : 30;
 	ml_timer_init(&df.timer, dirfetch_round);
 	guard_init(df.data_dir);
 	dirpath_start(df.enforce_subnets);
-	log_notice(LD_DIR, "directory: %zu trusted authorities; a consensus needs %zu "
-	    "signatures", df.n_auths, df.n_auths / 2 + 1);
 	dirfetch_load_cache();
 	if (df.held_live)
 		dirfetch_schedule_refetch();
 	else
 		dirfetch_schedule_at(util_wall_sec(), "no live consensus");
+	return 0;
+}
+
+int
+dirfetch_reconfigure(const struct dirfetch_config *cfg)
+{
+	if (!df.running)
+		return 0;
+	if (dirfetch_check_auths(cfg, LL_WARN) < 0)
+		return -1;
+	df.timeout = cfg->df_timeout > 0 ? cfg->df_timeout : 30;
+	df.enforce_subnets = cfg->df_enforce_subnets;
+	dirpath_set_enforce_subnets(df.enforce_subnets);
+	if (dirfetch_same_auths(cfg))
+		return 0;
+	/* The answer in flight would name an authority of the old set. */
+	if (df.req != NULL) {
+		dirclient_cancel(df.req);
+		df.req = NULL;
+	}
+	dirfetch_set_auths(cfg);
+	df.failures = 0;
+	df.same = 0;
+	dirfetch_schedule_at(util_wall_sec(), "trusted authorities changed");
 	return 0;
 }
 

@@ -50,6 +50,14 @@ struct dirfetch_config {
  * directory is unusable or no authority is configured.
  */
 int	dirfetch_start(const struct dirfetch_config *cfg);
+/*
+ * SIGHUP: take the fetch timeout and the subnet rule from cfg.  A changed
+ * set of trusted authorities replaces the old one: a fetch in flight is
+ * cancelled and a new round starts at once; the consensus held stays in
+ * use until a newer one, signed by a majority of the new set, replaces
+ * it.  0, or -1 (logged, nothing changed) for an unusable set.
+ */
+int	dirfetch_reconfigure(const struct dirfetch_config *cfg);
 /* Cancel fetches and timers, give the path hooks back, free everything. */
 void	dirfetch_stop(void);
 

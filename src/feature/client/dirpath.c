@@ -125,6 +125,12 @@ dirpath_start(bool enforce_subnets)
 }
 
 void
+dirpath_set_enforce_subnets(bool on)
+{
+	dp.enforce_subnets = on;
+}
+
+void
 dirpath_stop(void)
 {
 	if (!dp.running)

@@ -15,6 +15,8 @@
 
 /* Take over the pool's hooks; enforce_subnets: the /16 rule. */
 void	dirpath_start(bool enforce_subnets);
+/* The /16 rule for paths drawn from now on (SIGHUP). */
+void	dirpath_set_enforce_subnets(bool on);
 /* Give the hooks back to the pool's defaults. */
 void	dirpath_stop(void);
 /* Draw paths from nl from now on (NULL: none); kept by pointer. */

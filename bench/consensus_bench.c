@@ -65,7 +65,8 @@ main(int argc, char **argv)
 	const struct netstatus *vv[3];
 	struct docfmt_reason why;
 	struct ns_entry e;
-	struct path_opts o = { 443, true, NULL, path_rng_crypto, NULL };
+	struct path_opts o = { .po_port = 443, .po_enforce_subnets = true,
+	    .po_rng = path_rng_crypto };
 	struct path path;
 	nodelist_t *nl;
 	size_t len, i;

@@ -15,7 +15,8 @@
 #     it is back in the consensus) each carries a circuit of the client.
 #  3. freeze the exit of a circuit in use (SIGSTOP): a request on that
 #     circuit gets no answer, the stream timeout retires the circuit and
-#     the request succeeds elsewhere; new circuits through the frozen
+#     the request succeeds elsewhere, on a circuit without that circuit's
+#     middle and exit; new circuits through the frozen
 #     relay hit the build timeout (or the authorities' reachability test
 #     drops it from the consensus first) and requests still succeed;
 #     after SIGCONT the relay carries traffic again.
@@ -78,7 +79,7 @@ trap 'echo "# interrupted"; exit 1' INT TERM
 # Bounded in time whatever happens: the trap above stops everything.
 watchdog_start 400
 
-NTESTS=37
+NTESTS=38
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }	# seconds since $1
 lt() { [ "$(echo "$1 < $2" | bc)" = 1 ]; }
@@ -323,6 +324,23 @@ dt=$(elapsed "$t0")
 echo "# took $dt s"
 check "frozen exit: the client's stream timeout fired on circ $f_circ" \
     sh -c "tail -n +$((l0 + 1)) '$D/client/log' | grep -q 'no answer on circ=$f_circ '"
+# The next try goes around the circuit's middle and exit: the circuit that
+# answered has neither, unless the client logged that no path could avoid
+# them (then there was no other exit to take).
+read -r a_circ a_tries <<<"$(tail -n +$((l0 + 1)) "$D/client/log" |
+    sed -n 's/.*stream=[0-9]* connected on circ=\([0-9]*\) after \([0-9]*\) tries.*/\1 \2/p' | tail -n 1)"
+a_path=$(circ_path "${a_circ:-0}")
+read -r _ a_middle a_exit <<<"$a_path"
+echo "# answered on circ ${a_circ:-?} ($a_path) after ${a_tries:-?} tries; the client's log:"
+tail -n +$((l0 + 1)) "$D/client/log" | grep -E "no answer on|attached to|connected on|launched|failed|did not answer|no path leaves out" |
+    head -n 20 | sed "s/^/#   /"
+around() { [ -n "$a_exit" ] && [ "$a_exit" != "$f_exit" ] && [ "$a_middle" != "$f_exit" ] &&
+    [ "$a_exit" != "$f_middle" ] && [ "$a_middle" != "$f_middle" ]; }
+if ! around && tail -n +$((l0 + 1)) "$D/client/log" | grep -q "no path leaves out the relays a request avoids"; then
+	ok "frozen exit: the retry left out its middle and exit # SKIP no other path existed"
+else
+	check "frozen exit: the retry left out its middle and exit ($f_middle, $f_exit; answered through $a_middle, $a_exit)" around
+fi
 # New circuits: some go through the frozen relay and must time out.
 froze_builds() { tail -n +$((l0 + 1)) "$D/client/log" | grep -c "failed: build timed out"; }
 fz_ok=0

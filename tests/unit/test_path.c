@@ -2,8 +2,8 @@
  * Unit tests for feature/client/nodelist and path: 10,000 selections over
  * a synthetic consensus (distinct hops, exit policy, /16 and family
  * rules, bandwidth-proportional exit, guard and middle choice by
- * chi-square), guard pinning, clean failures, the subnet switch, and
- * the guard state file.
+ * chi-square), guard pinning, excluded relays, clean failures, the
+ * subnet switch, and the guard state file.
  */
 #include "config.h"
 
@@ -167,7 +167,8 @@ test_many_paths(void **state)
 {
 	nodelist_t *nl = make_nodelist(NRELAYS, 0x0a000000);
 	uint64_t seed = 0x5eed1234abcdULL;
-	struct path_opts o = { 0, true, NULL, test_rng, &seed };
+	struct path_opts o = { .po_port = 0, .po_enforce_subnets = true, .po_rng = test_rng,
+	    .po_rng_arg = &seed };
 	struct docfmt_reason r;
 	struct path p;
 	uint32_t exit_count[NRELAYS] = { 0 }, total_w = 0;
@@ -235,7 +236,8 @@ test_guard_middle_weights(void **state)
 	struct ns_entry e;
 	nodelist_t *nl;
 	uint64_t seed = 0xfeedface1234ULL;
-	struct path_opts o = { 80, true, NULL, test_rng, &seed };
+	struct path_opts o = { .po_port = 80, .po_enforce_subnets = true, .po_rng = test_rng,
+	    .po_rng_arg = &seed };
 	struct path p;
 	uint32_t gcount[21] = { 0 }, mcount[21] = { 0 }, i, j;
 	double gw = 0, all = 0, wexit = 0, chi_g = 0, chi_m = 0, expect;
@@ -320,7 +322,8 @@ test_guard_pinning(void **state)
 	nodelist_t *nl = make_nodelist(NRELAYS, 0x0a000000);
 	uint64_t seed = 42;
 	uint8_t gid[32];
-	struct path_opts o = { 443, true, gid, test_rng, &seed };
+	struct path_opts o = { .po_port = 443, .po_enforce_subnets = true, .po_guard = gid,
+	    .po_rng = test_rng, .po_rng_arg = &seed };
 	struct docfmt_reason r;
 	struct path p;
 	size_t i;
@@ -345,12 +348,60 @@ test_guard_pinning(void **state)
 	nodelist_free(nl);
 }
 
+/*
+ * Excluded relays (those that did not answer lately) are never middle or
+ * exit; the pinned guard stays even when listed; excluding every exit
+ * leaves no path, with the usual reason.
+ */
+static void
+test_exclude(void **state)
+{
+	nodelist_t *nl = make_nodelist(NRELAYS, 0x0a000000);
+	uint64_t seed = 99;
+	uint8_t gid[32], ex[12][32];
+	struct path_opts o = { .po_port = 443, .po_enforce_subnets = true, .po_guard = gid,
+	    .po_rng = test_rng, .po_rng_arg = &seed, .po_exclude = ex, .po_n_exclude = 4 };
+	struct docfmt_reason r;
+	struct path p;
+	size_t i, j, heavy = 0;
+
+	relay_id(21, gid);	/* the guard, listed below too */
+	relay_id(180, ex[0]);	/* the heaviest exit */
+	relay_id(5, ex[1]);	/* two middles */
+	relay_id(7, ex[2]);
+	memcpy(ex[3], gid, 32);
+	for (i = 0; i < 2000; i++) {
+		assert_int_equal(path_choose(nl, &o, &p, &r), 0);
+		check_path(&p, 443);
+		assert_memory_equal(p.p_guard->n_id, gid, 32);
+		for (j = 0; j < 3; j++) {
+			assert_memory_not_equal(p.p_exit->n_id, ex[j], 32);
+			assert_memory_not_equal(p.p_middle->n_id, ex[j], 32);
+		}
+	}
+	/* Positive control: without the list the heaviest exit is chosen. */
+	o.po_n_exclude = 0;
+	for (i = 0; i < 2000; i++) {
+		assert_int_equal(path_choose(nl, &o, &p, &r), 0);
+		heavy += memcmp(p.p_exit->n_id, ex[0], 32) == 0;
+	}
+	assert_true(heavy > 100);
+	/* Every exit excluded: no path. */
+	for (i = 0; i < 10; i++)
+		relay_id((uint32_t)i * 20, ex[i]);
+	o.po_n_exclude = 10;
+	assert_int_equal(path_choose(nl, &o, &p, &r), -1);
+	assert_string_equal(r.msg, "no exit relay accepts port 443 alongside our guard");
+	nodelist_free(nl);
+}
+
 static void
 test_failures(void **state)
 {
 	nodelist_t *nl = make_nodelist(NRELAYS, 0x0a000000), *tiny, *loop;
 	uint64_t seed = 7;
-	struct path_opts o = { 25, true, NULL, test_rng, &seed };
+	struct path_opts o = { .po_port = 25, .po_enforce_subnets = true, .po_rng = test_rng,
+	    .po_rng_arg = &seed };
 	struct docfmt_reason r;
 	struct path p;
 
@@ -439,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_many_paths),
 		cmocka_unit_test(test_guard_middle_weights),
 		cmocka_unit_test(test_guard_pinning),
+		cmocka_unit_test(test_exclude),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_guard_state),
 	};

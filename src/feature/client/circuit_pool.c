@@ -69,7 +69,8 @@ static uint64_t			pool_epoch = 1;
 static bool			pool_running;
 static struct log_ratelim	pool_nopath_rl = LOG_RATELIM_INIT(60);
 
-static int	static_pick_path(uint16_t port, struct relay_info out[3]);
+static int	static_pick_path(uint16_t port, const struct client_exclude *ex,
+		    struct relay_info out[3]);
 static bool	static_exit_policy(const uint8_t id[IDENTITY_LEN], struct policy_summary *out);
 
 client_pick_path_fn	client_pick_path = static_pick_path;
@@ -95,11 +96,12 @@ static struct client_guards	pool_guards;
 static struct client_avoid	pool_avoid;
 
 static int
-static_pick_path(uint16_t port, struct relay_info out[3])
+static_pick_path(uint16_t port, const struct client_exclude *ex, struct relay_info out[3])
 {
 	const uint8_t *gid;
 	int draws;
 
+	(void)ex;
 	if (pool_cfg == NULL)
 		return -1;
 	gid = client_guards_current(&pool_guards, pool_cfg->cc_relays, pool_cfg->cc_n_relays,
@@ -164,6 +166,17 @@ pool_view(const struct pool_circ *pc, struct client_circ_view *v)
 }
 
 static bool
+waiter_avoids_relay(const struct pool_waiter *w, const uint8_t id[IDENTITY_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < w->w_n_avoid_relays; i++)
+		if (memcmp(w->w_avoid_relays[i], id, IDENTITY_LEN) == 0)
+			return true;
+	return false;
+}
+
+static bool
 waiter_avoids(const struct pool_waiter *w, const struct circuit *c)
 {
 	size_t i;
@@ -171,7 +184,38 @@ waiter_avoids(const struct pool_waiter *w, const struct circuit *c)
 	for (i = 0; i < w->w_n_avoid; i++)
 		if (w->w_avoid[i] == c->c_gid)
 			return true;
+	/* The guard stays whatever happened (guard rule): hops past it. */
+	for (i = 1; i < (size_t)c->c_n_hops; i++)
+		if (waiter_avoids_relay(w, c->c_hops[i].h_relay.ri_id))
+			return true;
 	return false;
+}
+
+/* A relay of path[1..2] that new circuits should leave out, for w (or NULL) too. */
+static bool
+path_avoided(const struct relay_info path[3], const struct pool_waiter *w, double now)
+{
+	int i;
+
+	for (i = 1; i < 3; i++)
+		if (client_avoid_has(&pool_avoid, path[i].ri_id, now) ||
+		    (w != NULL && waiter_avoids_relay(w, path[i].ri_id)))
+			return true;
+	return false;
+}
+
+/* What new paths leave out: the relays w avoids, then those avoided lately. */
+static void
+pool_exclude_fill(struct client_exclude *ex, const struct pool_waiter *w, double now)
+{
+	size_t i;
+
+	ex->ce_n = 0;
+	for (i = 0; w != NULL && i < w->w_n_avoid_relays && ex->ce_n < CLIENT_EXCLUDE_MAX; i++)
+		memcpy(ex->ce_id[ex->ce_n++], w->w_avoid_relays[i], IDENTITY_LEN);
+	for (i = 0; i < CLIENT_AVOID_MAX && ex->ce_n < CLIENT_EXCLUDE_MAX; i++)
+		if (pool_avoid.ca_until[i] > now)
+			memcpy(ex->ce_id[ex->ce_n++], pool_avoid.ca_id[i], IDENTITY_LEN);
 }
 
 /* A circuit of the pool usable by w: open ones, or building ones too. */
@@ -213,21 +257,28 @@ enum pool_launch_result {
 	LAUNCH_FAILED,		/* the first link could not even start */
 };
 
-/* Launch a circuit for port, reserved for key (NULL: preemptive). */
+/*
+ * Launch a circuit for port, reserved for key (NULL: preemptive); w, the
+ * waiter it is for (or NULL), adds the relays it avoids.
+ */
 static enum pool_launch_result
-pool_launch(uint16_t port, const char *key)
+pool_launch(uint16_t port, const char *key, struct pool_waiter *w)
 {
 	struct relay_info path[3];
+	struct client_exclude ex;
 	struct circuit *c;
 	struct pool_circ *pc;
 	double now = mainloop_now();
 	int draws;
 
-	if (client_pick_path(port, path) != 3) {
+	pool_exclude_fill(&ex, w, now);
+	/* Around the relays to leave out if a path can; else any path. */
+	if ((ex.ce_n == 0 || client_pick_path(port, &ex, path) != 3) &&
+	    client_pick_path(port, NULL, path) != 3) {
 		/* Still bootstrapping: the directory code reports progress. */
 		if (client_path_pending != NULL && client_path_pending())
 			return LAUNCH_NO_PATH;
-		if (port != 0 && client_pick_path(0, path) == 3) {
+		if (port != 0 && client_pick_path(0, NULL, path) == 3) {
 			log_rl(&pool_nopath_rl, LL_NOTICE, LD_CIRC,
 			    "no exit relay accepts a requested port");
 			return LAUNCH_NO_EXIT;
@@ -238,13 +289,19 @@ pool_launch(uint16_t port, const char *key)
 	}
 	/*
 	 * Whatever picked it: leave out a middle or exit that did not answer
-	 * lately, if a few more draws can (else the last one is still a try).
+	 * lately, or did not answer this request, if a few more draws can
+	 * (else the last one is still a try).
 	 */
-	for (draws = 1; draws < POOL_PATH_DRAWS &&
-	    (client_avoid_has(&pool_avoid, path[1].ri_id, now) ||
-	    client_avoid_has(&pool_avoid, path[2].ri_id, now)); draws++)
-		if (client_pick_path(port, path) != 3)
+	for (draws = 1; draws < POOL_PATH_DRAWS && path_avoided(path, w, now); draws++)
+		if (client_pick_path(port, NULL, path) != 3)
 			return LAUNCH_NO_PATH;
+	if (w != NULL && w->w_n_avoid_relays > 0 && (waiter_avoids_relay(w, path[1].ri_id) ||
+	    waiter_avoids_relay(w, path[2].ri_id))) {
+		/* No path around them: the waiter must take this one. */
+		log_info(LD_CIRC, "no path leaves out the relays a request avoids; using one "
+		    "through them");
+		w->w_n_avoid_relays = 0;
+	}
 	c = circuit_launch(path, 3, CIRC_PURPOSE_GENERAL,
 	    pool_cfg->cc_circuit_build_timeout);
 	if (c == NULL) {
@@ -308,7 +365,7 @@ service_one(struct pool_waiter *w)
 	}
 	if (pool_n_building() >= POOL_MAX_BUILDING)
 		return false;	/* wait for a build to end */
-	res = pool_launch(w->w_port, w->w_key);
+	res = pool_launch(w->w_port, w->w_key, w);
 	if (res == LAUNCH_OK)
 		return false;
 	if (res == LAUNCH_NO_EXIT) {
@@ -585,7 +642,7 @@ pool_preempt(double now)
 			continue;
 		if (pool_n_building() >= POOL_MAX_BUILDING / 2)
 			return;
-		if (pool_launch(pp->pp_port, NULL) != LAUNCH_OK)
+		if (pool_launch(pp->pp_port, NULL, NULL) != LAUNCH_OK)
 			return;
 		launched++;
 	}

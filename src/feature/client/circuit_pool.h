@@ -24,13 +24,22 @@
 struct circuit;
 struct client_config;
 
+/* Relays a new path should not use as middle or exit (NULL: none). */
+#define CLIENT_EXCLUDE_MAX	24
+struct client_exclude {
+	uint8_t	ce_id[CLIENT_EXCLUDE_MAX][IDENTITY_LEN];
+	size_t	ce_n;
+};
+
 /*
  * Path selection, replaceable by the directory code (feature/client
  * path.h): fill out[0..2] (guard, middle, exit) for a stream to port
- * (0: any) and return 3, or -1 if no path exists.  The default picks
- * from the static relay list of the configuration.
+ * (0: any), leaving out the relays of ex as middle and exit, and return
+ * 3, or -1 if no path exists.  The default picks from the static relay
+ * list of the configuration and ignores ex (the pool redraws instead).
  */
-typedef int (*client_pick_path_fn)(uint16_t port, struct relay_info out[3]);
+typedef int (*client_pick_path_fn)(uint16_t port, const struct client_exclude *ex,
+    struct relay_info out[3]);
 extern client_pick_path_fn client_pick_path;
 /*
  * The exit-policy summary of a relay, copied into out; false if it is
@@ -63,6 +72,14 @@ struct pool_waiter {
 	const char	*w_key;			/* isolation key (owned by the caller) */
 	const uint32_t	*w_avoid;		/* circuit gids not to use */
 	size_t		 w_n_avoid;
+	/*
+	 * Relays not to use past the first hop (those of a circuit that did
+	 * not answer this request): open circuits through one are passed
+	 * over and new paths leave them out.  When no path can, the pool
+	 * sets w_n_avoid_relays to 0 and takes what it drew.
+	 */
+	const uint8_t	(*w_avoid_relays)[IDENTITY_LEN];
+	size_t		 w_n_avoid_relays;
 	int		 w_build_failures;	/* circuits that failed for it */
 	/* The circuit is open and already marked used with w_key. */
 	void		(*w_ready)(struct pool_waiter *w, struct circuit *c);

@@ -219,6 +219,8 @@ struct client_ap_req {
 	struct pool_waiter	 rq_waiter;	/* while waiting for a circuit */
 	double			 rq_deadline;	/* give up (SOCKS timeout) */
 	uint32_t		 rq_avoid[CLIENT_AP_MAX_AVOID];	/* circuit gids */
+	/* Middles and exits of circuits that did not answer (newest first). */
+	uint8_t			 rq_avoid_relays[CLIENT_AP_MAX_AVOID_RELAYS][IDENTITY_LEN];
 	uint32_t		 rq_circ_gid;	/* circuit of the current try */
 	int			 rq_tries;	/* BEGINs sent */
 	uint16_t		 rq_port;
@@ -297,6 +299,33 @@ ap_avoid(struct client_ap_req *rq, uint32_t gid)
 		rq->rq_waiter.w_n_avoid++;
 }
 
+/*
+ * c gave no answer in time: its middle and exit may be frozen or cut off,
+ * so the next tries of this request go around them (the guard stays).
+ */
+static void
+ap_avoid_relays_of(struct client_ap_req *rq, const struct circuit *c)
+{
+	struct pool_waiter *w = &rq->rq_waiter;
+	size_t i, j;
+	int h;
+
+	for (h = 1; h < c->c_n_hops; h++) {
+		const uint8_t *id = c->c_hops[h].h_relay.ri_id;
+
+		for (i = 0; i < w->w_n_avoid_relays; i++)
+			if (memcmp(rq->rq_avoid_relays[i], id, IDENTITY_LEN) == 0)
+				break;
+		if (i < w->w_n_avoid_relays)
+			continue;
+		for (j = CLIENT_AP_MAX_AVOID_RELAYS - 1; j > 0; j--)
+			memcpy(rq->rq_avoid_relays[j], rq->rq_avoid_relays[j - 1], IDENTITY_LEN);
+		memcpy(rq->rq_avoid_relays[0], id, IDENTITY_LEN);
+		if (w->w_n_avoid_relays < CLIENT_AP_MAX_AVOID_RELAYS)
+			w->w_n_avoid_relays++;
+	}
+}
+
 /* Send BEGIN/RESOLVE on c.  May answer the application (and free ap_req). */
 static void
 ap_attach(struct client_ap *ap, struct circuit *c)
@@ -343,6 +372,7 @@ ap_waiter_set(struct client_ap_req *rq)
 	rq->rq_waiter.w_port = rq->rq_cmd == RELAY_BEGIN ? rq->rq_port : 0;
 	rq->rq_waiter.w_key = rq->rq_isolation;
 	rq->rq_waiter.w_avoid = rq->rq_avoid;
+	rq->rq_waiter.w_avoid_relays = rq->rq_avoid_relays;
 	rq->rq_waiter.w_ready = ap_waiter_ready;
 	rq->rq_waiter.w_failed = ap_waiter_failed;
 }
@@ -387,7 +417,8 @@ ap_timer_cb(struct ml_timer *t)
 		return;
 	}
 	/* No CONNECTED in time: give up on this circuit for new streams. */
-	log_info(LD_SOCKS, "stream=%llu no answer on circ=%u (exit %s) after %.0f s: retrying",
+	log_info(LD_SOCKS, "stream=%llu no answer on circ=%u (exit %s) after %.0f s: retrying "
+	    "without its middle and exit",
 	    (unsigned long long)s->s_gid, c->c_gid,
 	    c->c_n_hops > 0 ? c->c_hops[c->c_n_hops - 1].h_relay.ri_nickname : "?",
 	    client_cfg.cc_stream_attach_timeout);
@@ -395,6 +426,7 @@ ap_timer_cb(struct ml_timer *t)
 	stream_detach(s);
 	circuit_pool_retire(c);
 	ap_avoid(rq, c->c_gid);
+	ap_avoid_relays_of(rq, c);
 	ap_try(ap);
 }
 

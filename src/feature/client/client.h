@@ -137,6 +137,8 @@ struct client_ap_ops {
 };
 
 #define CLIENT_AP_MAX_AVOID	4
+/* Relays a request leaves out after circuits gave it no answer (2 per circuit). */
+#define CLIENT_AP_MAX_AVOID_RELAYS	4
 
 /* The request until the application is answered (client.c). */
 struct client_ap_req;

@@ -48,7 +48,7 @@ dirpath_live(void)
 }
 
 static int
-dirpath_pick(uint16_t port, struct relay_info out[3])
+dirpath_pick(uint16_t port, const struct client_exclude *ex, struct relay_info out[3])
 {
 	struct path_opts o;
 	struct docfmt_reason why;
@@ -63,6 +63,10 @@ dirpath_pick(uint16_t port, struct relay_info out[3])
 	o.po_enforce_subnets = dp.enforce_subnets;
 	o.po_guard = guard_current();
 	o.po_rng = path_rng_crypto;
+	if (ex != NULL) {
+		o.po_exclude = ex->ce_id;
+		o.po_n_exclude = ex->ce_n;
+	}
 	for (draws = 0; draws < DIRPATH_GUARD_DRAWS; draws++) {
 		if (path_choose(dp.nl, &o, &p, &why) < 0) {
 			/* The pool says so at notice; the reason may name the port. */

@@ -35,12 +35,25 @@ compatible(const struct node *a, const struct node *b, bool subnets)
 }
 
 static bool
+excluded(const struct node *n, const struct path_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->po_n_exclude; i++)
+		if (memcmp(n->n_id, o->po_exclude[i], ED25519_PUB_LEN) == 0)
+			return true;
+	return false;
+}
+
+static bool
 eligible(const struct node *n, enum hop hop, const struct path_opts *o,
     const struct node *x, const struct node *y)
 {
 	const uint32_t base = NSF_RUNNING | NSF_VALID;
 
 	if ((n->n_flags & base) != base)
+		return false;
+	if (hop != HOP_GUARD && excluded(n, o))
 		return false;
 	switch (hop) {
 	case HOP_EXIT:

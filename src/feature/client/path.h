@@ -10,6 +10,8 @@
  *    guard stays put); otherwise one chosen among Guard relays, and
  *    p_guard_replaced tells the caller to persist it;
  *  - middle: Running and Valid;
+ *  - neither middle nor exit is one of po_exclude (relays that did not
+ *    answer lately; the guard is never excluded: guard rule);
  *  - all three distinct, no two declaring each other family, and (when
  *    po_enforce_subnets) no two in one IPv4 /16 or IPv6 /32.
  * Weights are simple: each candidate is chosen with probability
@@ -40,6 +42,8 @@ struct path_opts {
 	const uint8_t	*po_guard;		/* persistent guard id, or NULL */
 	path_rng_fn	 po_rng;
 	void		*po_rng_arg;
+	const uint8_t	(*po_exclude)[ED25519_PUB_LEN];	/* not middle or exit */
+	size_t		 po_n_exclude;
 };
 
 struct path {

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -470,7 +471,8 @@ static int
 run_open(const struct demo_client_opts *o)
 {
 	const char *u = o->open_url, *slash;
-	char hostport[256], host[256], path[] = "/tmp/tord-demo-XXXXXX.html";
+	const char *tmpdir = getenv("TMPDIR");
+	char hostport[256], host[256], path[PATH_MAX];
 	char *req = NULL, *buf = NULL, *body;
 	size_t len = 0, cap = 65536;
 	uint16_t port = 80;
@@ -540,6 +542,10 @@ run_open(const struct demo_client_opts *o)
 	body += 4;
 	if (code != 200)
 		fprintf(stderr, "tord-demo: server answered %d\n", code);
+	/* The page outlives us (the browser reads it): where the user keeps temp files. */
+	if (tmpdir == NULL || tmpdir[0] != '/' ||
+	    (size_t)snprintf(path, sizeof(path), "%s/tord-demo-XXXXXX.html", tmpdir) >= sizeof(path))
+		snprintf(path, sizeof(path), "/tmp/tord-demo-XXXXXX.html");
 	if ((out = mkstemps(path, 5)) < 0 ||
 	    write(out, body, len - (size_t)(body - buf)) != (ssize_t)(len - (size_t)(body - buf))) {
 		fprintf(stderr, "tord-demo: cannot write %s: %s\n", path,

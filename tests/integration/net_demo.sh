@@ -44,7 +44,7 @@ notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 wait_file() { local i; for i in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 
-echo "1..12"
+echo "1..13"
 mkdir -p "$TESTNET_DIR"
 if ! "$top_srcdir/scripts/testnet" up --detach --no-build --build-dir "$top_builddir" \
     --log-level debug --unsafe-logging >"$T/up.log" 2>&1; then
@@ -115,7 +115,10 @@ cat >"$T/browser" <<EOF
 cp "\$1" "$T/opened.html"
 EOF
 chmod +x "$T/browser"
-BROWSER=$T/browser "$DEMO" client --socks "$SOCKS" --open "http://$WEB/" --timeout 60 >"$T/open.out" 2>&1
+# TMPDIR: the saved page goes to this test's directory, removed with it.
+TMPDIR=$T BROWSER=$T/browser "$DEMO" client --socks "$SOCKS" --open "http://$WEB/" --timeout 60 >"$T/open.out" 2>&1
 opened() { grep -q '<title>tord demo</title>' "$T/opened.html" 2>/dev/null || { sed 's/^/# /' "$T/open.out"; return 1; }; }
 check "tord-demo client --open fetches the demo page through the network and opens it in \$BROWSER" opened
+saved=$(head -n 1 "$T/open.out")
+check "the page was saved in TMPDIR ($saved)" sh -c "case '$saved' in '$T'/tord-demo-*.html) [ -f '$saved' ] ;; *) false ;; esac"
 [ $fails = 0 ]

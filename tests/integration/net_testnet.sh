@@ -50,7 +50,7 @@ poll() {
 }
 tm() { tmux -L "$TESTNET_TMUX_SOCKET" "$@"; }
 
-echo "1..12"
+echo "1..14"
 # Job control gives `up` its own process group (a terminal's foreground
 # job) and leaves SIGINT at its default, as in an interactive shell;
 # without it bash would start the job with SIGINT ignored.  And if this
@@ -75,6 +75,19 @@ fi
 ok "network comes up in the foreground (up still running: $(kill -0 $up_pid 2>/dev/null && echo yes || echo no))"
 check "it prints what to run next (curl --socks5-hostname line)" \
     grep -q "curl --socks5-hostname 127.0.0.1:$TESTNET_SOCKS_PORT " "$TESTNET_DIR/up.log"
+
+# Later commands find the network from its directory alone: up recorded
+# its ports, node counts and build directory there.
+bare() { env -u TESTNET_SOCKS_PORT -u TESTNET_BASE_PORT -u TESTNET_DIR "$testnet" "$@" --dir "$TESTNET_DIR"; }
+layout_info() {
+	bare info --json | "$PY" -c 'import json, sys
+j = json.load(sys.stdin); nodes = {x["name"]: x for x in j["nodes"]}
+sys.exit(not (j["socks"] == "127.0.0.1:" + sys.argv[1] and nodes["exit1"]["or"].endswith(":" + sys.argv[2])
+    and nodes["client"]["running"]))' "$TESTNET_SOCKS_PORT" "$TESTNET_BASE_PORT"
+}
+check "info --dir alone reports the ports up was given (SOCKS $TESTNET_SOCKS_PORT, OR $TESTNET_BASE_PORT)" layout_info
+check "ctl --dir alone reaches the client (torctl from the recorded build directory)" \
+    sh -c "$(printf '%q ' env -u TESTNET_SOCKS_PORT -u TESTNET_BASE_PORT -u TESTNET_DIR "$testnet" ctl --dir "$TESTNET_DIR" status) | grep -q '^role *client'"
 
 nodes=$("$testnet" info --json | /usr/bin/python3 -c \
     'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["nodes"]))')

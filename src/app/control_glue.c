@@ -7,7 +7,8 @@
  *
  * Network status (ns/all, tord/consensus/...): the client's consensus
  * (client_dir_consensus) when it holds one, else the static relay list
- * of the configuration as a consensus-shaped document.  Authority
+ * of the configuration as a consensus-shaped document; an authority's
+ * is the consensus it serves.  Relays hold none.  Authority
  * figures (relays listed, last consensus) come from feature/dir/dirauth.
  */
 #include <config.h>	/* autoconf's; "config.h" would be app/config.h */
@@ -29,6 +30,7 @@
 #include "feature/control/control_or.h"
 #include "feature/dir/dirauth.h"
 #include "feature/exit/exit.h"
+#include "feature/relay/publish.h"
 #include "lib/log.h"
 
 /* Authority figures (see above); set once feature/dir/dirauth.h is in. */
@@ -132,9 +134,22 @@ static_list_ns(void)
 	return static_ns;
 }
 
+static size_t
+glue_relay_published(size_t *total)
+{
+	*total = publish_n_authorities();
+	return publish_n_accepted();
+}
+
 static bool
 glue_ns_view(struct control_ns_view *v)
 {
+	/* An authority shows the consensus it serves. */
+	if (node_role == ROLE_AUTHORITY) {
+		v->nv_ns = dirauth_consensus();
+		v->nv_source = "consensus";
+		return v->nv_ns != NULL;
+	}
 	if (node_role != ROLE_CLIENT)
 		return false;
 	if ((v->nv_ns = client_dir_consensus()) != NULL) {
@@ -199,6 +214,8 @@ app_control_start(const struct tord_config *cfg, const struct node_keys *keys,
 	memset(&ns_src, 0, sizeof(ns_src));
 	ns_src.cn_role = config_role_name(cfg->role);
 	ns_src.cn_is_relay = cfg->role == ROLE_RELAY || cfg->role == ROLE_EXIT;
+	if (ns_src.cn_is_relay)
+		ns_src.cn_relay_published = glue_relay_published;
 	if (cfg->role == ROLE_EXIT)
 		ns_src.cn_exit_figures = glue_exit_figures;
 	if (cfg->role == ROLE_AUTHORITY) {

@@ -91,7 +91,7 @@ enum st_key {
 	SK_NS_SOURCE, SK_NS_RELAYS, SK_NS_VA, SK_NS_FU, SK_NS_VU,
 	SK_LINKS, SK_CIRCS, SK_STREAMS, SK_READ, SK_WRITTEN, SK_RATE_R, SK_RATE_W,
 	SK_CONFIG,
-	SK_R_CARRIED, SK_R_TOTAL, SK_R_CELLS, SK_R_CPS,
+	SK_R_CARRIED, SK_R_TOTAL, SK_R_CELLS, SK_R_CPS, SK_R_DESC, SK_R_AUTHS,
 	SK_E_OPENED, SK_E_REFUSED, SK_E_BEGIN,
 	SK_A_LISTED, SK_A_LAST,
 	SK_COUNT_
@@ -107,6 +107,7 @@ static const char *const status_keys[SK_COUNT_] = {
 	"config-file",
 	"tord/relay/circuits-carried", "tord/relay/circuits-total",
 	"tord/relay/cells-relayed", "tord/relay/cells-per-second",
+	"tord/relay/descriptor-accepted", "tord/relay/authorities",
 	"tord/exit/streams-opened", "tord/exit/refused-policy", "tord/exit/begin",
 	"tord/authority/relays-listed", "tord/authority/last-consensus",
 };
@@ -195,6 +196,8 @@ status_json(char **v, const struct ctl_args *boot)
 		jw_knum_str(&j, "circuits_total", v[SK_R_TOTAL]);
 		jw_knum_str(&j, "cells_relayed", v[SK_R_CELLS]);
 		jw_knum_str(&j, "cells_per_second", v[SK_R_CPS]);
+		jw_knum_str(&j, "descriptor_accepted", v[SK_R_DESC]);
+		jw_knum_str(&j, "authorities", v[SK_R_AUTHS]);
 		jw_close(&j, '}');
 	} else {
 		jw_str(&j, NULL);
@@ -241,17 +244,23 @@ status_human(char **v, const struct ctl_args *boot)
 	out_kv("uptime", "%s", out_duration(v[SK_UPTIME], t1, sizeof(t1)));
 	out_kv("bootstrap", "%s%% %s (%s)", or_dash(ctl_args_get(boot, "PROGRESS")),
 	    or_dash(ctl_args_get(boot, "TAG")), or_dash(ctl_args_get(boot, "SUMMARY")));
-	if (v[SK_NS_SOURCE] != NULL && v[SK_NS_VA] != NULL)
-		out_kv("consensus", "%s%svalid after %s (age %s)",
-		    strcmp(v[SK_NS_SOURCE], "consensus") == 0 ? "" : v[SK_NS_SOURCE],
-		    strcmp(v[SK_NS_SOURCE], "consensus") == 0 ? "" : ", ",
-		    unix_time_str(v[SK_NS_VA], t1, sizeof(t1)),
-		    out_age(age_of_unix(v[SK_NS_VA]), t2, sizeof(t2)));
-	else if (v[SK_NS_SOURCE] != NULL)
-		out_kv("consensus", "none (%s)", v[SK_NS_SOURCE]);
-	else
-		out_kv("consensus", "none");
-	out_kv("relays", "%s known", or_dash(v[SK_NS_RELAYS]));
+	/*
+	 * Relays hold no consensus (authorities show the one they serve):
+	 * for them the two lines would only say "none".
+	 */
+	if (v[SK_NS_SOURCE] != NULL || v[SK_ROLE] == NULL || strcmp(v[SK_ROLE], "client") == 0) {
+		if (v[SK_NS_SOURCE] != NULL && v[SK_NS_VA] != NULL)
+			out_kv("consensus", "%s%svalid after %s (age %s)",
+			    strcmp(v[SK_NS_SOURCE], "consensus") == 0 ? "" : v[SK_NS_SOURCE],
+			    strcmp(v[SK_NS_SOURCE], "consensus") == 0 ? "" : ", ",
+			    unix_time_str(v[SK_NS_VA], t1, sizeof(t1)),
+			    out_age(age_of_unix(v[SK_NS_VA]), t2, sizeof(t2)));
+		else if (v[SK_NS_SOURCE] != NULL)
+			out_kv("consensus", "none (%s)", v[SK_NS_SOURCE]);
+		else
+			out_kv("consensus", "none");
+		out_kv("relays", "%s known", or_dash(v[SK_NS_RELAYS]));
+	}
 	out_kv("links", "%s open", or_dash(v[SK_LINKS]));
 	out_kv("circuits", "%s", or_dash(v[SK_CIRCS]));
 	out_kv("streams", "%s", or_dash(v[SK_STREAMS]));
@@ -264,6 +273,9 @@ status_human(char **v, const struct ctl_args *boot)
 		out_kv("relayed", "%s circuits now, %s since start; %s cells/s, %s cells",
 		    v[SK_R_CARRIED], or_dash(v[SK_R_TOTAL]), or_dash(v[SK_R_CPS]),
 		    or_dash(v[SK_R_CELLS]));
+	if (v[SK_R_DESC] != NULL)
+		out_kv("descriptor", "accepted by %s of %s authorities", v[SK_R_DESC],
+		    or_dash(v[SK_R_AUTHS]));
 	if (v[SK_E_OPENED] != NULL)
 		out_kv("exit", "%s streams opened, %s refused by policy, %s requests",
 		    v[SK_E_OPENED], or_dash(v[SK_E_REFUSED]), or_dash(v[SK_E_BEGIN]));

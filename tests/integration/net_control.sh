@@ -48,7 +48,7 @@ trap 'echo "# interrupted"; exit 1' INT TERM
 # Bounded in time whatever happens: the traps above stop everything.
 watchdog_start 400
 
-NTESTS=33
+NTESTS=37
 # Compare a normalised output with its golden; show the difference.
 golden() { # name golden-file output-file
 	if diff -u "$2" "$3" >"$D/diff"; then
@@ -296,6 +296,78 @@ assert d["traffic"]["read"] > 0 and d["traffic"]["written"] > 0, d
 assert isinstance(d["rate"]["read"], int) and isinstance(d["rate"]["written"], int), d
 assert d["relay"] is None and d["exit"] is None and d["authority"] is None, d
 ' "$D/status.json" "$CLIENT_PID"
+
+# A relay's and an authority's status: a bootstrap of their own (the
+# descriptor in a majority of the authorities; a consensus served), the
+# lines of their role, and no consensus lines for a relay, which holds none.
+NT() { local nd=$1; shift; "$TORCTL" --control "$D/$nd/control" "$@"; }
+NT exit1 status >"$D/exit1.out" 2>&1
+"$PY" "$D/norm.py" status <"$D/exit1.out" |
+    sed -E 's/^(fingerprint +)[0-9A-F]{64}$/\1FP/; s/^(relayed|descriptor|exit)( +).*$/\1\2ROLE/' >"$D/exit1.norm"
+cat >"$D/exit1.golden" <<'EOF'
+role        exit
+nickname    exit1
+fingerprint FP
+version     VERSION
+pid         PID
+uptime      UPTIME
+bootstrap   100% done (SUMMARY)
+links       N open
+circuits    N
+streams     N
+traffic     TRAFFIC
+rate        RATE
+config      CONFIG
+relayed     ROLE
+descriptor  ROLE
+exit        ROLE
+EOF
+golden "torctl status of an exit (golden)" "$D/exit1.golden" "$D/exit1.norm"
+NT exit1 --json status >"$D/exit1.json"
+check "torctl --json status of an exit: bootstrap done by its descriptor, accepted by all 3 authorities" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["role"] == "exit" and d["consensus"] is None and d["authority"] is None, d
+b = d["bootstrap"]
+assert b["progress"] == 100 and b["tag"] == "done" and b["summary"].startswith("Descriptor accepted by "), b
+r = d["relay"]
+assert r["authorities"] == 3 and r["descriptor_accepted"] == 3 and r["circuits_total"] >= 0, r
+assert isinstance(d["exit"]["streams_opened"], int), d
+' "$D/exit1.json"
+NT auth1 status >"$D/auth1.out" 2>&1
+"$PY" "$D/norm.py" status <"$D/auth1.out" |
+    sed -E 's/^(fingerprint +)[0-9A-F]{64}$/\1FP/; s/^(authority +).*$/\1ROLE/' >"$D/auth1.norm"
+cat >"$D/auth1.golden" <<'EOF'
+role        authority
+nickname    auth1
+fingerprint FP
+version     VERSION
+pid         PID
+uptime      UPTIME
+bootstrap   100% done (SUMMARY)
+consensus   CONSENSUS
+relays      N known
+links       N open
+circuits    N
+streams     N
+traffic     TRAFFIC
+rate        RATE
+config      CONFIG
+authority   ROLE
+EOF
+golden "torctl status of an authority (golden)" "$D/auth1.golden" "$D/auth1.norm"
+NT auth1 --json status >"$D/auth1.json"
+NT auth1 getinfo ns/all >"$D/auth1.ns"
+check "an authority shows the consensus it serves: bootstrap done, 6 relays, ns/all lists them" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+b, c, a = d["bootstrap"], d["consensus"], d["authority"]
+assert b["progress"] == 100 and b["summary"].startswith("Serving a consensus signed by "), b
+assert c["source"] == "consensus" and c["relays"] == 6 == a["relays_listed"], d
+assert c["valid_after"] == a["last_consensus"] and d["relay"] is None, d
+rs = [l.split()[1] for l in open(sys.argv[2]) if l.startswith("r ")]
+assert sorted(rs) == ["exit1", "exit2"] + ["relay%d" % i for i in range(1, 5)], rs
+' "$D/auth1.json" "$D/auth1.ns"
 
 T circuits >"$D/circuits.out" 2>&1
 "$PY" "$D/norm.py" circuits <"$D/circuits.out" >"$D/circuits.norm"

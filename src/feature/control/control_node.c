@@ -236,13 +236,23 @@ gi_relay(const char *key, struct buf *out, const char **err)
 	size_t n = 0;
 
 	if (strcmp(k, "circuits-carried") != 0 && strcmp(k, "circuits-total") != 0 &&
-	    strcmp(k, "cells-relayed") != 0 && strcmp(k, "cells-per-second") != 0)
+	    strcmp(k, "cells-relayed") != 0 && strcmp(k, "cells-per-second") != 0 &&
+	    strcmp(k, "descriptor-accepted") != 0 && strcmp(k, "authorities") != 0)
 		return 1;
 	if (!node_src.cn_is_relay) {
 		*err = "Not a relay";
 		return -1;
 	}
-	if (strcmp(k, "circuits-carried") == 0) {
+	if (strcmp(k, "descriptor-accepted") == 0 || strcmp(k, "authorities") == 0) {
+		size_t total = 0, accepted;
+
+		if (node_src.cn_relay_published == NULL) {
+			*err = "Not publishing a descriptor";
+			return -1;
+		}
+		accepted = node_src.cn_relay_published(&total);
+		out_printf(out, "%zu", k[0] == 'd' ? accepted : total);
+	} else if (strcmp(k, "circuits-carried") == 0) {
 		TAILQ_FOREACH(c, circuit_all(), c_entry)
 			n += !c->c_origin && c->c_state != CIRC_ST_CLOSED;
 		out_printf(out, "%zu", n);
@@ -317,7 +327,8 @@ control_node_register(const struct control_node_sources *src)
 	control_register_getinfo("tord/consensus/", gi_consensus,
 	    "source, relays, valid-after, fresh-until, valid-until of the network status");
 	control_register_getinfo("tord/relay/", gi_relay,
-	    "circuits-carried, circuits-total, cells-relayed, cells-per-second (relays)");
+	    "circuits-carried, circuits-total, cells-relayed, cells-per-second, "
+	    "descriptor-accepted, authorities (relays)");
 	control_register_getinfo("tord/exit/", gi_exit,
 	    "streams-opened, refused-policy, begin (exits)");
 	control_register_getinfo("tord/authority/", gi_authority,

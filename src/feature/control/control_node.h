@@ -14,6 +14,8 @@
  *	tord/relay/circuits-total	relay circuits accepted since start
  *	tord/relay/cells-relayed	cells passed on since start
  *	tord/relay/cells-per-second	mean of the last 5 s
+ *	tord/relay/descriptor-accepted	authorities holding our newest descriptor
+ *	tord/relay/authorities		authorities it publishes to
  *	tord/exit/streams-opened	streams connected for clients
  *	tord/exit/refused-policy	BEGINs refused by the exit policy
  *	tord/exit/begin			BEGINs handled
@@ -41,6 +43,9 @@ struct control_exit_figures {
 struct control_node_sources {
 	const char	*cn_role;		/* "client", "relay", "exit", "authority" */
 	bool		 cn_is_relay;		/* relays circuits (relay, exit) */
+	/* Descriptor publication: authorities that accepted the newest
+	 * upload, and all of them in *total; NULL: not a relay. */
+	size_t		(*cn_relay_published)(size_t *total);
 	/* Exit counters; NULL: not an exit. */
 	void		(*cn_exit_figures)(struct control_exit_figures *out);
 	/* Authority figures; NULL: not an authority, or not wired yet. */

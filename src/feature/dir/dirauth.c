@@ -29,6 +29,7 @@
 #include "feature/dir/dirauth_store.h"
 #include "feature/dir/dirclient.h"
 #include "feature/dir/netstatus.h"
+#include "feature/control/control.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -300,6 +301,29 @@ load_descriptors(int64_t now)
 		log_notice(LD_DIR, "loaded %zu saved descriptors (%zu dropped)", loaded, bad);
 }
 
+
+/*
+ * An authority's bootstrap (GETINFO status/bootstrap-phase, torctl
+ * status): 50% until it serves a consensus, 100% once it does (its own
+ * or the one saved by its last run).  It only moves forward.
+ */
+static void
+da_note_serving(void)
+{
+	static int reported;
+	char summary[96];
+	int pct = da.pub != NULL ? 100 : 50;
+
+	if (pct <= reported)
+		return;
+	reported = pct;
+	if (pct == 100)
+		snprintf(summary, sizeof(summary), "Serving a consensus signed by %zu of %zu "
+		    "authorities", da.pub->ns_n_sigs, da.n_auth);
+	else
+		snprintf(summary, sizeof(summary), "Voting: no consensus signed by a majority yet");
+	control_set_bootstrap(pct, pct == 100 ? "done" : "voting", summary);
+}
 static void
 load_consensus(void)
 {
@@ -328,6 +352,7 @@ load_consensus(void)
 	da.pub = ns;
 	da.pub_doc = doc;
 	da.pub_len = len;
+	da_note_serving();
 	log_notice(LD_DIR, "serving the saved consensus for %s (%zu relays, %zu signatures)",
 	    fmt_time(ns->ns_valid_after, va), ns->ns_n_entries, ns->ns_n_sigs);
 	free(path);
@@ -1020,6 +1045,7 @@ try_publish(double now)
 	log_notice(LD_DIR, "published the consensus for %s: %zu relays, %zu of %zu signatures%s",
 	    fmt_time(da.pub->ns_valid_after, t), da.pub->ns_n_entries, da.pub->ns_n_sigs,
 	    da.n_auth, da.cur.p_reported ? " (late)" : "");
+	da_note_serving();
 }
 
 static void
@@ -1181,6 +1207,7 @@ dirauth_start(const struct dirauth_options *o, const ed25519_key_t *identity)
 	    (long long)da.opt.do_interval, fmt_time(da.cur.p_va, t));
 	if (da.store.s_n > 0)
 		ml_defer(&da.reach_d);
+	da_note_serving();
 	return 0;
 }
 
@@ -1240,6 +1267,12 @@ size_t
 dirauth_relays_listed(void)
 {
 	return da.pub != NULL ? da.pub->ns_n_entries : 0;
+}
+
+const struct netstatus *
+dirauth_consensus(void)
+{
+	return da.pub;
 }
 
 int64_t

@@ -87,6 +87,8 @@ void	dirauth_stop(void);
 
 /* Relays in the consensus being served; 0 if none. */
 size_t	dirauth_relays_listed(void);
+/* The consensus being served, or NULL. */
+const struct netstatus	*dirauth_consensus(void);
 /* Valid-after of the consensus being served (unix time); 0 if none. */
 int64_t	dirauth_last_consensus_time(void);
 

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "feature/dir/dirclient.h"
 #include "feature/relay/bwhist.h"
 #include "feature/relay/publish.h"
+#include "feature/control/control.h"
 #include "feature/relay/relay.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
@@ -147,6 +149,8 @@ static struct {
 	struct bwhist		 bw;
 	struct ml_timer		 bw_timer;
 } P;
+/* Bootstrap progress reported so far (outlives a restart of P). */
+static int	pub_boot_pct;
 
 static void pub_attempt(struct pub_auth *pa);
 
@@ -201,6 +205,33 @@ pub_failed(struct pub_auth *pa, const char *what)
 	pub_schedule(pa, delay);
 }
 
+/*
+ * A relay's bootstrap (GETINFO status/bootstrap-phase, torctl status):
+ * 50% while it uploads its descriptor, 100% once more than half of the
+ * authorities hold it, which is what gets it into their consensus.
+ * Like a client's, it only moves forward.
+ */
+static void
+pub_note_bootstrap(void)
+{
+	char summary[96];
+	size_t n = publish_n_accepted();
+	int pct = 2 * n > P.n_auth ? 100 : 50;
+
+	if (pct <= pub_boot_pct)
+		return;
+	pub_boot_pct = pct;
+	if (pct == 100)
+		snprintf(summary, sizeof(summary), "descriptor accepted by %zu of %zu authorities",
+		    n, P.n_auth);
+	else
+		snprintf(summary, sizeof(summary), "uploading the descriptor to %zu authorities",
+		    P.n_auth);
+	log_notice(LD_DIR, "bootstrapped %d%%: %s", pct, summary);
+	summary[0] = (char)toupper((unsigned char)summary[0]);
+	control_set_bootstrap(pct, pct == 100 ? "done" : "publishing", summary);
+}
+
 static void
 pub_upload_cb(void *arg, int status, const char *body, size_t len, const char *err)
 {
@@ -217,6 +248,7 @@ pub_upload_cb(void *arg, int status, const char *body, size_t len, const char *e
 			    pa->a.pa_nickname);
 		pa->failures = 0;
 		pa->accepted = true;
+		pub_note_bootstrap();
 		pub_schedule(pa, pa->pending ? 0 : P.cfg.pc_interval);
 		pa->pending = false;
 		return;
@@ -385,6 +417,7 @@ publish_start(const struct publish_config *pc, struct node_keys *keys)
 	ml_timer_start(&P.bw_timer, BWHIST_PERIOD, BWHIST_PERIOD);
 	P.running = true;
 	pub_set_authorities(pc);
+	pub_note_bootstrap();
 	for (i = 0; i < P.n_auth; i++)
 		log_info(LD_DIR, "authority=%s addr=%s fp=%s: will publish there",
 		    P.auth[i].a.pa_nickname, addr_fmt(&P.auth[i].a.pa_addr, buf, sizeof(buf)),
@@ -438,6 +471,12 @@ publish_descriptor_changed(const char *why)
 	    P.n_auth, P.n_auth == 1 ? "y" : "ies");
 	for (i = 0; i < P.n_auth; i++)
 		pub_attempt(&P.auth[i]);
+}
+
+size_t
+publish_n_authorities(void)
+{
+	return P.n_auth;
 }
 
 size_t

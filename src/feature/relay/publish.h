@@ -104,6 +104,8 @@ void	publish_reconfigure(const struct publish_config *pc);
 void	publish_descriptor_changed(const char *why);
 /* Authorities that accepted our newest upload since start (tests, status). */
 size_t	publish_n_accepted(void);
+/* Authorities it publishes to. */
+size_t	publish_n_authorities(void);
 /* Cancel requests and timers. */
 void	publish_stop(void);
 

@@ -223,8 +223,8 @@ void
 addr_from_sockaddr(struct addr *out, const struct sockaddr *sa, socklen_t len)
 {
 	memset(out, 0, sizeof(*out));
-	if (len > sizeof(out->a_u.ss))
-		len = sizeof(out->a_u.ss);
-	memcpy(&out->a_u.ss, sa, len);
+	if (len > sizeof(out->a_u))
+		len = sizeof(out->a_u);
+	memcpy(&out->a_u, sa, len);
 	out->a_len = len;
 }

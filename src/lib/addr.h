@@ -10,12 +10,16 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+/*
+ * An IPv4 or IPv6 socket address (32 bytes: circuits, relay entries and
+ * exit streams hold one or two, so no sockaddr_storage).  Anything else,
+ * such as the peer of a Unix socket, keeps only its family.
+ */
 struct addr {
 	union {
 		struct sockaddr		sa;
 		struct sockaddr_in	sin;
 		struct sockaddr_in6	sin6;
-		struct sockaddr_storage	ss;
 	} a_u;
 	socklen_t	a_len;
 };

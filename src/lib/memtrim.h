@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 /* Free heap held by malloc above which the timer trims. */
-#define MEMTRIM_THRESHOLD	(4u * 1024 * 1024)
+#define MEMTRIM_THRESHOLD	(1u * 1024 * 1024)
 
 /*
  * Trim if malloc holds more than `threshold` bytes free.  Returns the free

@@ -18,6 +18,7 @@
 #include "core/proto/relay_msg.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
+#include "lib/objpool.h"
 #include "lib/u32map.h"
 
 /* Send a stream SENDME only once the socket has taken most of the data. */
@@ -109,13 +110,50 @@ stream_unlist(struct stream *s)
 	nstreams--;
 }
 
+/* Targets up to this length (with the NUL) come from target_pool. */
+#define STREAM_TARGET_POOLED	48
+static struct objpool	*target_pool;
+
+static void
+stream_target_free(struct stream *s)
+{
+	if (s->s_target == NULL)
+		return;
+	if (s->s_target_pooled)
+		objpool_put(target_pool, s->s_target);
+	else
+		free(s->s_target);
+	s->s_target = NULL;
+}
+
+void
+stream_set_target(struct stream *s, const char *host, int port)
+{
+	char port_s[16] = "";
+	size_t hl = strlen(host), n;
+
+	stream_target_free(s);
+	if (port >= 0)
+		snprintf(port_s, sizeof(port_s), ":%u", (unsigned)port);
+	n = hl + strlen(port_s) + 1;
+	s->s_target_pooled = n <= STREAM_TARGET_POOLED;
+	if (s->s_target_pooled) {
+		if (target_pool == NULL)
+			target_pool = objpool_new(STREAM_TARGET_POOLED, "stream targets");
+		s->s_target = objpool_get(target_pool);
+	} else {
+		s->s_target = xmalloc(n);
+	}
+	memcpy(s->s_target, host, hl);
+	memcpy(s->s_target + hl, port_s, n - hl);
+}
+
 /* What the stream owns besides its socket: freed once it left the core. */
 static void
 stream_release(struct stream *s)
 {
 	buf_free_storage(&s->s_pending, 0);
-	free(s->s_target);
-	s->s_target = NULL;
+	stream_target_free(s);
 }
 
 void
@@ -192,21 +230,15 @@ stream_attach(struct stream *s, struct circuit *c, int hop, uint8_t cmd,
 	return circuit_send_relay(c, hop, cmd, id, body, len);
 }
 
-struct stream *
-stream_new_exit(struct circuit *c, uint16_t stream_id, const struct stream_edge_ops *edge,
-    size_t alloc_size)
+void
+stream_init_exit(struct stream *s, struct circuit *c, uint16_t stream_id,
+    const struct stream_edge_ops *edge)
 {
-	struct stream *s;
-
-	if (alloc_size < sizeof(*s))
-		alloc_size = sizeof(*s);
-	s = xcalloc(1, alloc_size);
 	s->s_at_exit = true;
 	s->s_conn.c_fd = -1;
 	stream_register(s, edge);
 	stream_link(s, c, stream_id);
 	s->s_state = STREAM_ST_NEW;
-	return s;
 }
 
 int

@@ -70,13 +70,14 @@ struct stream {
 	uint8_t				 s_end_reason;
 	struct buf			 s_pending;	/* exit: data before connect */
 	uint64_t			 s_gid;
-	char				*s_target;	/* "host:port" for status (heap), or NULL */
+	char				*s_target;	/* "host:port" for status, or NULL (stream_set_target) */
 	double				 s_created;
 	uint64_t			 s_bytes_in, s_bytes_out;
 	TAILQ_ENTRY(stream)		 s_circ_entry;
 	TAILQ_ENTRY(stream)		 s_all_entry;
 	bool				 s_listed;	/* on stream_all() */
 	bool				 s_announced;	/* client: NEW reported (stream_announce) */
+	bool				 s_target_pooled;	/* s_target is from the pool */
 };
 
 TAILQ_HEAD(stream_list, stream);
@@ -126,9 +127,19 @@ void	stream_detach(struct stream *s);
  */
 void	stream_forget(struct stream *s);
 
-/* Exit: a stream for BEGIN stream_id on c, with no socket yet. */
-struct stream	*stream_new_exit(struct circuit *c, uint16_t stream_id,
-		    const struct stream_edge_ops *edge, size_t alloc_size);
+/*
+ * Exit: make s (zeroed memory, the edge's own object) a stream for BEGIN
+ * stream_id on c, with no socket yet.
+ */
+void	stream_init_exit(struct stream *s, struct circuit *c, uint16_t stream_id,
+	    const struct stream_edge_ops *edge);
+/*
+ * The target shown in status and events ("host:port", or a name being
+ * resolved).  Short ones (nearly all) go in a pool of small strings
+ * rather than the heap: a stream lives long, and its string would pin
+ * whatever heap page it landed on (lib/objpool.h).
+ */
+void	stream_set_target(struct stream *s, const char *host, int port);
 /* Exit: connect to the target; on success edge->target_connected. */
 int	stream_exit_connect(struct stream *s, const struct addr *target,
 	    const struct addr *bind_addr);

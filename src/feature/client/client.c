@@ -467,8 +467,7 @@ client_ap_submit(struct client_ap *ap, uint8_t cmd, const char *host, uint16_t p
 	ap->ap_submitted = true;
 	rq->rq_cmd = cmd;
 	rq->rq_port = port;
-	free(ap->ap_stream.s_target);
-	ap->ap_stream.s_target = xasprintf("%s:%u", host, (unsigned)port);
+	stream_set_target(&ap->ap_stream, host, port);
 	stream_announce(&ap->ap_stream, cmd == RELAY_RESOLVE);
 	memset(&iso, 0, sizeof(iso));
 	iso.ci_listener = ap->ap_listener->cl_index;

@@ -21,6 +21,7 @@
 #include "feature/client/httpconnect.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
+#include "lib/objpool.h"
 #include "lib/util.h"
 
 struct http_conn {
@@ -31,6 +32,7 @@ struct http_conn {
 #define HC_OF_AP(a)	container_of((a), struct http_conn, hc_ap)
 #define HC_OF_CONN(c)	container_of((c), struct http_conn, hc_ap.ap_stream.s_conn)
 
+static struct objpool *http_pool;
 static struct log_ratelim http_proto_rl = LOG_RATELIM_INIT(60);
 
 /* Queue a status line (and a tiny body for errors). */
@@ -142,7 +144,7 @@ http_conn_closed(struct conn *c)
 static void
 http_free(struct client_ap *ap)
 {
-	free(HC_OF_AP(ap));
+	objpool_put(http_pool, HC_OF_AP(ap));
 }
 
 static void
@@ -190,8 +192,11 @@ static const struct client_ap_ops http_ap_ops = {
 void
 httpconnect_accept(struct listener *l, int fd, const struct addr *peer, void *arg)
 {
-	struct http_conn *hc = xcalloc(1, sizeof(*hc));
+	struct http_conn *hc;
 
+	if (http_pool == NULL)
+		http_pool = objpool_new(sizeof(*hc), "http connect streams");
+	hc = objpool_get(http_pool);
 	hc->hc_minor = 0;
 	client_ap_init(&hc->hc_ap, fd, peer, arg, &http_handshake_ops, &http_ap_ops);
 	log_debug(LD_SOCKS, "conn=%llu accepted on %s",

@@ -30,6 +30,7 @@
 #include "feature/client/socks.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
+#include "lib/objpool.h"
 #include "lib/util.h"
 
 struct socks_conn {
@@ -50,6 +51,7 @@ _Static_assert(sizeof(struct socks_conn) <= 1024,
 #define SC_OF_AP(a)	container_of((a), struct socks_conn, sc_ap)
 #define SC_OF_CONN(c)	container_of((c), struct socks_conn, sc_ap.ap_stream.s_conn)
 
+static struct objpool *socks_pool;
 static struct log_ratelim socks_unsafe_rl = LOG_RATELIM_INIT(60);
 static struct log_ratelim socks_refused_rl = LOG_RATELIM_INIT(60);
 static struct log_ratelim socks_http_rl = LOG_RATELIM_INIT(60);
@@ -287,7 +289,7 @@ socks_free(struct client_ap *ap)
 	struct socks_conn *sc = SC_OF_AP(ap);
 
 	socks_parser_free(sc);
-	free(sc);
+	objpool_put(socks_pool, sc);
 }
 
 static void
@@ -382,8 +384,16 @@ void
 socks_accept(struct listener *l, int fd, const struct addr *peer, void *arg)
 {
 	struct client_listener *cl = arg;
-	struct socks_conn *sc = xcalloc(1, sizeof(*sc));
+	struct socks_conn *sc;
 
+	/*
+	 * A held stream is this object: from a pool, so that 10,000 of them
+	 * pack into pages of their own instead of the holes the handshakes'
+	 * short-lived allocations leave in the heap (lib/objpool.h).
+	 */
+	if (socks_pool == NULL)
+		socks_pool = objpool_new(sizeof(*sc), "socks streams");
+	sc = objpool_get(socks_pool);
 	sc->sc_parser = xmalloc(sizeof(*sc->sc_parser));
 	socks_parser_init(sc->sc_parser);
 	client_ap_init(&sc->sc_ap, fd, peer, cl, &socks_handshake_ops, &socks_ap_ops);

@@ -40,6 +40,7 @@
 #include "feature/exit/resolve.h"
 #include "lib/bytes.h"
 #include "lib/log.h"
+#include "lib/objpool.h"
 #include "lib/util.h"
 
 #define EXIT_DEFAULT_CONNECT_TIMEOUT	15.0
@@ -199,10 +200,13 @@ exit_stream_closed(struct stream *s)
 	}
 }
 
+/* Exit streams live as long as their clients keep them: a pool packs them. */
+static struct objpool *es_pool;
+
 static void
 exit_stream_free(struct stream *s)
 {
-	free(TO_ES(s));
+	objpool_put(es_pool, TO_ES(s));
 }
 
 /* ---- Connecting. */
@@ -375,16 +379,16 @@ static struct exit_stream *
 exit_stream_new(struct circuit *c, uint16_t id, uint8_t cmd, const char *host,
     uint16_t port)
 {
-	struct stream *s = stream_new_exit(c, id, &exit_edge_ops, sizeof(struct exit_stream));
-	struct exit_stream *es = TO_ES(s);
+	struct exit_stream *es;
 
+	if (es_pool == NULL)
+		es_pool = objpool_new(sizeof(struct exit_stream), "exit streams");
+	es = objpool_get(es_pool);
+	stream_init_exit(&es->es_s, c, id, &exit_edge_ops);
 	es->es_cmd = cmd;
 	es->es_port = port;
 	ml_timer_init(&es->es_timer, exit_connect_timeout_cb);
-	if (cmd == RELAY_BEGIN)
-		s->s_target = xasprintf("%s:%u", host, port);
-	else
-		s->s_target = xstrdup(host);
+	stream_set_target(&es->es_s, host, cmd == RELAY_BEGIN ? port : -1);
 	return es;
 }
 

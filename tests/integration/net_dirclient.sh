@@ -59,7 +59,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 # Poll (bounded) until a command succeeds: secs cmd...
 wait_for() { local s=$1 i; shift; for i in $(seq 1 $((s * 5))); do "$@" && return 0; sleep 0.2; done; return 1; }
 
-echo "1..38"
+echo "1..39"
 
 # ---- relays ----------------------------------------------------------------
 AUTH_IP=(127.75.0.1 127.75.0.2 127.75.0.3)
@@ -241,6 +241,8 @@ check "a consensus signed by 1 of 3 is refused (need 2)" \
     refused one 'signed by 1 of 3 trusted authorities, need 2'
 make_cons future --valid-after 3600
 check "a consensus not yet valid is refused" refused future 'not valid until'
+check "the client says its clock may be slow (a consensus an hour ahead of it)" \
+    logged "consensus from auth[123]: it starts [0-9]+ (h [0-9]+ )?min after this machine's clock: is the clock slow\\?"
 
 # ---- 4. failover: one authority down, one answering garbage ----------------------
 auth_down 1

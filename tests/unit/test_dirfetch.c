@@ -216,6 +216,33 @@ test_verdicts(void **state)
 	netstatus_free(newer);
 }
 
+/* The clock hint: only for a well-signed consensus, only out of its window. */
+static void
+test_clock_hint(void **state)
+{
+	struct netstatus *all = consensus(VA, 0x7, false);
+	struct netstatus *one = consensus(VA, 0x2, false);
+	const uint8_t (*t)[32] = (const uint8_t (*)[32])trusted;
+	char h[256];
+
+	assert_false(dirfetch_clock_hint(all, t, 3, VA + 600, h, sizeof(h)));
+	assert_false(dirfetch_clock_hint(all, t, 3, VA - CONSENSUS_CLOCK_SKEW, h, sizeof(h)));
+	/* Our clock 2 h 5 min behind the consensus: slow. */
+	assert_true(dirfetch_clock_hint(all, t, 3, VA - 7500, h, sizeof(h)));
+	assert_non_null(strstr(h, "starts 2 h 5 min after this machine's clock: is the clock slow?"));
+	/* 3 days after it expired: the clock is fast, or the network stalled. */
+	assert_true(dirfetch_clock_hint(all, t, 3, VA + 3 * 3600 + 3 * 86400 + 7200, h, sizeof(h)));
+	assert_non_null(strstr(h, "expired 3 d 2 h before this machine's clock"));
+	assert_non_null(strstr(h, "the clock is fast"));
+	assert_true(dirfetch_clock_hint(all, t, 3, VA + 3 * 3600 + 45, h, sizeof(h)));
+	assert_non_null(strstr(h, "expired 45 s before"));
+	/* Badly signed: a matter of trust, not of time. */
+	assert_false(dirfetch_clock_hint(one, t, 3, VA - 7500, h, sizeof(h)));
+	assert_false(dirfetch_clock_hint(one, t, 3, VA + 5 * 86400, h, sizeof(h)));
+	netstatus_free(all);
+	netstatus_free(one);
+}
+
 static void
 test_schedule(void **state)
 {
@@ -470,6 +497,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_clock_hint),
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_guard_rule),

@@ -27,6 +27,9 @@
 
 #define DIRFETCH_PATH	DIRCLIENT_PREFIX "consensus"
 
+/* A wrong clock shows on every fetch; once a minute is enough to say so. */
+static struct log_ratelim df_clock_rl = LOG_RATELIM_INIT(60);
+
 static struct {
 	bool				 running;
 	char				*data_dir;
@@ -152,6 +155,7 @@ dirfetch_consider(const char *doc, size_t len, const char *source, bool from_cac
 	struct docfmt_reason why;
 	struct netstatus *c = NULL;
 	enum dirfetch_verdict v;
+	char hint[256];
 
 	client_bootstrap(BOOTSTRAP_LOADING, "loading_status", "loading the consensus");
 	if (netstatus_parse(doc, len, NS_CONSENSUS, &c, &why) != PARSE_OK) {
@@ -160,6 +164,11 @@ dirfetch_consider(const char *doc, size_t len, const char *source, bool from_cac
 	}
 	v = dirfetch_judge(c, df.held, (const uint8_t (*)[32])df.trusted, df.n_auths,
 	    util_wall_sec(), &why);
+	/* Fresh from an authority and good but for the time: say so. */
+	if (!from_cache && (v == DFV_REJECT || v == DFV_REFERENCE) &&
+	    dirfetch_clock_hint(c, (const uint8_t (*)[32])df.trusted, df.n_auths,
+	    util_wall_sec(), hint, sizeof(hint)))
+		log_rl(&df_clock_rl, LL_WARN, LD_DIR, "consensus from %s: %s", source, hint);
 	switch (v) {
 	case DFV_ACCEPT:
 		if (!from_cache)

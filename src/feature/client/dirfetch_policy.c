@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "feature/client/dirfetch_policy.h"
 #include "feature/dir/consensus.h"
 #include "lib/util.h"
@@ -75,4 +77,45 @@ dirfetch_backoff(unsigned failures, path_rng_fn rng, void *rng_arg)
 		b = MIN((int64_t)1 << (failures - 1), DIRFETCH_MAX_BACKOFF);
 	lo = (b + 1) / 2;
 	return lo + (int64_t)rng(rng_arg, (uint64_t)(b - lo + 1));
+}
+
+/* "3 h 5 min", "12 min", "40 s": a rough duration for a log line. */
+static void
+fmt_span(int64_t s, char *out, size_t len)
+{
+	if (s >= 86400)
+		snprintf(out, len, "%lld d %lld h", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(out, len, "%lld h %lld min", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(out, len, "%lld min", (long long)(s / 60));
+	else
+		snprintf(out, len, "%lld s", (long long)s);
+}
+
+bool
+dirfetch_clock_hint(const struct netstatus *c, const uint8_t (*trusted)[32], size_t n,
+    int64_t now, char *out, size_t outlen)
+{
+	struct docfmt_reason why;
+	char span[32];
+
+	if (c->ns_kind != NS_CONSENSUS ||
+	    consensus_verify(c, trusted, n, c->ns_valid_after, &why) < 0)
+		return false;	/* not (only) a matter of time */
+	if (now < c->ns_valid_after - CONSENSUS_CLOCK_SKEW) {
+		fmt_span(c->ns_valid_after - now, span, sizeof(span));
+		snprintf(out, outlen, "it starts %s after this machine's clock: is the clock "
+		    "slow? Set it right (NTP); a client's clock must be within %d min of "
+		    "the authorities'", span, CONSENSUS_CLOCK_SKEW / 60);
+		return true;
+	}
+	if (now > c->ns_valid_until) {
+		fmt_span(now - c->ns_valid_until, span, sizeof(span));
+		snprintf(out, outlen, "it expired %s before this machine's clock: either the "
+		    "authorities stopped agreeing on new ones, or the clock is fast (check "
+		    "it: NTP)", span);
+		return true;
+	}
+	return false;
 }

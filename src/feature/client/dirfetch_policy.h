@@ -8,6 +8,7 @@
 #ifndef TORD_FEATURE_CLIENT_DIRFETCH_POLICY_H
 #define TORD_FEATURE_CLIENT_DIRFETCH_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,17 @@ enum dirfetch_verdict {
  */
 enum dirfetch_verdict dirfetch_judge(const struct netstatus *c, const struct netstatus *held,
 	    const uint8_t (*trusted)[32], size_t n, int64_t now, struct docfmt_reason *why);
+
+/*
+ * A consensus an authority has just served is signed but not valid now:
+ * the clock of this machine may be wrong (an authority serves its
+ * newest consensus, which is never in the future).  If c carries good
+ * signatures and now lies before its valid-after (less the allowed
+ * skew) or after its valid-until, write into out a sentence that says by
+ * how much this clock is off, at least, and return true; else false.
+ */
+bool	dirfetch_clock_hint(const struct netstatus *c, const uint8_t (*trusted)[32], size_t n,
+	    int64_t now, char *out, size_t outlen);
 
 /*
  * When to fetch the consensus after one valid over [va, vu) and fresh

@@ -50,7 +50,7 @@ poll() {
 }
 tm() { tmux -L "$TESTNET_TMUX_SOCKET" "$@"; }
 
-echo "1..14"
+echo "1..15"
 # Job control gives `up` its own process group (a terminal's foreground
 # job) and leaves SIGINT at its default, as in an interactive shell;
 # without it bash would start the job with SIGINT ignored.  And if this
@@ -88,6 +88,17 @@ sys.exit(not (j["socks"] == "127.0.0.1:" + sys.argv[1] and nodes["exit1"]["or"].
 check "info --dir alone reports the ports up was given (SOCKS $TESTNET_SOCKS_PORT, OR $TESTNET_BASE_PORT)" layout_info
 check "ctl --dir alone reaches the client (torctl from the recorded build directory)" \
     sh -c "$(printf '%q ' env -u TESTNET_SOCKS_PORT -u TESTNET_BASE_PORT -u TESTNET_DIR "$testnet" ctl --dir "$TESTNET_DIR" status) | grep -q '^role *client'"
+
+# A second network on the same ports is refused before it starts anything,
+# and says which ports are taken; the first one keeps running.
+second=$(mktemp -d /tmp/tord-fg2.XXXXXX)
+env TESTNET_DIR="$second" "$testnet" up --detach --no-build --build-dir "$top_builddir" \
+    >"$second/up.log" 2>&1 </dev/null
+st=$?
+check "a second network on the same ports fails at once (status $st), naming them" \
+    sh -c "[ $st = 1 ] && grep -q 'already in use: 127.0.0.1:$TESTNET_SOCKS_PORT .*127.1.0.1:$((TESTNET_BASE_PORT + 1))' '$second/up.log' && ! ls '$second'/*/pid >/dev/null 2>&1"
+sed 's/^/# /' "$second/up.log" | tail -n 2
+rm -rf "$second"
 
 nodes=$("$testnet" info --json | /usr/bin/python3 -c \
     'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["nodes"]))')

@@ -20,6 +20,7 @@
 
 #include "app/control_glue.h"
 #include "app/config.h"
+#include "core/mainloop/conn.h"
 #include "core/or/circuit.h"
 #include "core/or/stream.h"
 #include "feature/client/client.h"
@@ -31,6 +32,7 @@
 #include "feature/dir/dirauth.h"
 #include "feature/exit/exit.h"
 #include "feature/relay/publish.h"
+#include "feature/relay/relay.h"
 #include "lib/log.h"
 
 /* Authority figures (see above); set once feature/dir/dirauth.h is in. */
@@ -134,6 +136,13 @@ static_list_ns(void)
 	return static_ns;
 }
 
+static uint64_t
+glue_relay_read_limit(uint64_t *throttled)
+{
+	*throttled = conn_read_limit_throttled();
+	return relay_read_rate();
+}
+
 static size_t
 glue_relay_published(size_t *total)
 {
@@ -214,8 +223,10 @@ app_control_start(const struct tord_config *cfg, const struct node_keys *keys,
 	memset(&ns_src, 0, sizeof(ns_src));
 	ns_src.cn_role = config_role_name(cfg->role);
 	ns_src.cn_is_relay = cfg->role == ROLE_RELAY || cfg->role == ROLE_EXIT;
-	if (ns_src.cn_is_relay)
+	if (ns_src.cn_is_relay) {
 		ns_src.cn_relay_published = glue_relay_published;
+		ns_src.cn_relay_read_limit = glue_relay_read_limit;
+	}
 	if (cfg->role == ROLE_EXIT)
 		ns_src.cn_exit_figures = glue_exit_figures;
 	if (cfg->role == ROLE_AUTHORITY) {

@@ -39,6 +39,8 @@ relay_config_from(const struct tord_config *cfg, struct relay_config *rc)
 	rc->rc_create_rate = (uint32_t)cfg->create_rate;
 	rc->rc_create_burst = (uint32_t)cfg->create_burst;
 	rc->rc_max_queue_memory = cfg->max_queue_memory;
+	rc->rc_read_rate = cfg->bandwidth_rate;
+	rc->rc_read_burst = cfg->bandwidth_burst;
 #ifdef TORD_TEST_HOOKS
 	rc->rc_test_flip_bit = getenv("TORD_TEST_FLIP_BIT") != NULL;
 #endif
@@ -57,8 +59,11 @@ publish_config_from(const struct tord_config *cfg, struct publish_config *pc)
 	    cfg->nickname ? cfg->nickname : "");
 	pc->pc_address = cfg->advertised_address.a_len != 0 ? cfg->advertised_address :
 	    cfg->or_listen;
-	pc->pc_bw_avg = cfg->bandwidth;
-	pc->pc_bw_burst = cfg->bandwidth;	/* no separate burst: tord does not shape */
+	/* A relay never offers more than it lets itself relay. */
+	pc->pc_bw_avg = cfg->bandwidth_rate > 0 ? MIN(cfg->bandwidth, cfg->bandwidth_rate) :
+	    cfg->bandwidth;
+	pc->pc_bw_burst = cfg->bandwidth_rate > 0 ? (cfg->bandwidth_burst > 0 ?
+	    cfg->bandwidth_burst : 2 * cfg->bandwidth_rate) : pc->pc_bw_avg;
 	for (i = 0; i < cfg->family.n && pc->pc_n_family < DIR_MAX_FAMILY; i++)
 		memcpy(pc->pc_family[pc->pc_n_family++], cfg->family.v.fp[i].id, IDENTITY_LEN);
 	if (cfg->family.n > DIR_MAX_FAMILY)

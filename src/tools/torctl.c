@@ -92,6 +92,7 @@ enum st_key {
 	SK_LINKS, SK_CIRCS, SK_STREAMS, SK_READ, SK_WRITTEN, SK_RATE_R, SK_RATE_W,
 	SK_CONFIG,
 	SK_R_CARRIED, SK_R_TOTAL, SK_R_CELLS, SK_R_CPS, SK_R_DESC, SK_R_AUTHS,
+	SK_R_RATE, SK_R_THROTTLED,
 	SK_E_OPENED, SK_E_REFUSED, SK_E_BEGIN,
 	SK_A_LISTED, SK_A_LAST,
 	SK_COUNT_
@@ -108,6 +109,7 @@ static const char *const status_keys[SK_COUNT_] = {
 	"tord/relay/circuits-carried", "tord/relay/circuits-total",
 	"tord/relay/cells-relayed", "tord/relay/cells-per-second",
 	"tord/relay/descriptor-accepted", "tord/relay/authorities",
+	"tord/relay/bandwidth-rate", "tord/relay/throttled",
 	"tord/exit/streams-opened", "tord/exit/refused-policy", "tord/exit/begin",
 	"tord/authority/relays-listed", "tord/authority/last-consensus",
 };
@@ -198,6 +200,8 @@ status_json(char **v, const struct ctl_args *boot)
 		jw_knum_str(&j, "cells_per_second", v[SK_R_CPS]);
 		jw_knum_str(&j, "descriptor_accepted", v[SK_R_DESC]);
 		jw_knum_str(&j, "authorities", v[SK_R_AUTHS]);
+		jw_knum_str(&j, "bandwidth_rate", v[SK_R_RATE]);
+		jw_knum_str(&j, "throttled", v[SK_R_THROTTLED]);
 		jw_close(&j, '}');
 	} else {
 		jw_str(&j, NULL);
@@ -276,6 +280,9 @@ status_human(char **v, const struct ctl_args *boot)
 	if (v[SK_R_DESC] != NULL)
 		out_kv("descriptor", "accepted by %s of %s authorities", v[SK_R_DESC],
 		    or_dash(v[SK_R_AUTHS]));
+	if (v[SK_R_RATE] != NULL && strcmp(v[SK_R_RATE], "0") != 0)
+		out_kv("limit", "%s/s relayed at most, reading held back %s times",
+		    out_bytes(v[SK_R_RATE], t1, sizeof(t1)), or_dash(v[SK_R_THROTTLED]));
 	if (v[SK_E_OPENED] != NULL)
 		out_kv("exit", "%s streams opened, %s refused by policy, %s requests",
 		    v[SK_E_OPENED], or_dash(v[SK_E_REFUSED]), or_dash(v[SK_E_BEGIN]));

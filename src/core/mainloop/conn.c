@@ -26,6 +26,7 @@
 
 #include "core/mainloop/conn.h"
 #include "lib/log.h"
+#include "lib/tokenbucket.h"
 
 /* Bytes read per readiness event before yielding to other conns. */
 #define CONN_READ_BUDGET	(256 * 1024)
@@ -37,6 +38,19 @@ static struct conn_list	conns = TAILQ_HEAD_INITIALIZER(conns);
 static size_t		nconns;
 static uint64_t		next_conn_id = 1;
 static uint64_t		total_read, total_written;
+
+/*
+ * The read limit (conn_set_read_limit).  Conns over it are flagged
+ * c_throttled and one timer wakes them all once the bucket holds a
+ * refill's worth again: the flag, not a list, so a conn costs nothing
+ * more; the timer walks the conns only while some are held back.
+ */
+#define CONN_LIMIT_QUANTUM	(16 * 1024)	/* wake when this much is there */
+static struct tokenbucket	read_limit;
+static struct ml_timer		read_limit_timer;
+static bool			read_limit_timer_init;
+static size_t			n_throttled;
+static uint64_t			throttle_events;
 
 static void conn_read_cb(struct ml_io *w, int events);
 static void conn_write_cb(struct ml_io *w, int events);
@@ -199,7 +213,90 @@ static bool
 conn_wants_read(const struct conn *c)
 {
 	return c->c_state == CONN_ST_OPEN && !c->c_read_paused && !c->c_eof &&
-	    buf_len(&c->c_in) < c->c_in_max;
+	    !c->c_throttled && buf_len(&c->c_in) < c->c_in_max;
+}
+
+/* ---- The read limit. */
+
+/* What a wake-up waits for: a quantum, or the whole bucket if smaller. */
+static uint64_t
+read_limit_quantum(void)
+{
+	return (uint64_t)MIN((double)CONN_LIMIT_QUANTUM, read_limit.tb_burst);
+}
+
+static void
+read_limit_unthrottle(struct conn *c)
+{
+	if (!c->c_throttled)
+		return;
+	c->c_throttled = false;
+	n_throttled--;
+}
+
+static void
+read_limit_timer_cb(struct ml_timer *t)
+{
+	struct conn *c, *next;
+	double wait;
+
+	if (tokenbucket_enabled(&read_limit) &&
+	    tokenbucket_refill(&read_limit, mainloop_now()) < (int64_t)read_limit_quantum() &&
+	    (wait = tokenbucket_wait(&read_limit, read_limit_quantum())) > 0) {
+		ml_timer_start(&read_limit_timer, wait, 0);
+		return;
+	}
+	/* Everyone held back reads again; those that empty it wait again. */
+	for (c = TAILQ_FIRST(&conns); c != NULL && n_throttled > 0; c = next) {
+		next = TAILQ_NEXT(c, c_entry);
+		if (!c->c_throttled)
+			continue;
+		read_limit_unthrottle(c);
+		conn_update_reading(c);
+	}
+}
+
+/* c read its share: stop reading until the bucket refills. */
+static void
+read_limit_throttle(struct conn *c)
+{
+	c->c_throttled = true;
+	n_throttled++;
+	throttle_events++;
+	ml_io_stop(&c->c_rio);
+	if (!ml_timer_active(&read_limit_timer))
+		ml_timer_start(&read_limit_timer,
+		    MAX(tokenbucket_wait(&read_limit, read_limit_quantum()), 0.001), 0);
+}
+
+void
+conn_set_read_limit(uint64_t rate, uint64_t burst)
+{
+	if (!read_limit_timer_init) {
+		ml_timer_init(&read_limit_timer, read_limit_timer_cb);
+		read_limit_timer_init = true;
+	}
+	if (rate == 0) {
+		tokenbucket_init(&read_limit, 0, 0, mainloop_now());
+		/* Lifted: release whoever waits, at once. */
+		if (n_throttled > 0) {
+			ml_timer_stop(&read_limit_timer);
+			ml_timer_start(&read_limit_timer, 0, 0);
+		}
+		return;
+	}
+	if (burst == 0)
+		burst = 2 * rate;
+	if (tokenbucket_enabled(&read_limit))
+		tokenbucket_set(&read_limit, rate, burst, mainloop_now());
+	else
+		tokenbucket_init(&read_limit, rate, burst, mainloop_now());
+}
+
+uint64_t
+conn_read_limit_throttled(void)
+{
+	return throttle_events;
 }
 
 void
@@ -309,6 +406,17 @@ conn_read_some(struct conn *c)
 {
 	size_t budget = CONN_READ_BUDGET, got = 0;
 	bool drained = false;
+	bool limited = c->c_rate_limited && tokenbucket_enabled(&read_limit);
+
+	if (limited) {
+		int64_t avail = tokenbucket_refill(&read_limit, mainloop_now());
+
+		if (avail <= 0) {
+			read_limit_throttle(c);
+			return 0;
+		}
+		budget = MIN(budget, (size_t)avail);
+	}
 
 	while (budget > 0 && buf_len(&c->c_in) < c->c_in_max) {
 		/* Never ask for more than c_in may hold: the reservation is
@@ -388,6 +496,8 @@ conn_read_some(struct conn *c)
 		c->c_bytes_in += got;
 		total_read += got;
 		c->c_last_active = mainloop_now();
+		if (limited)
+			tokenbucket_take(&read_limit, got);
 	}
 	return got ? 1 : 0;
 }
@@ -624,6 +734,7 @@ conn_mark_for_close(struct conn *c, const char *reason)
 		return;
 	c->c_state = CONN_ST_MARKED;
 	c->c_close_reason = reason;
+	read_limit_unthrottle(c);
 	ml_io_stop(&c->c_rio);
 	ml_io_stop(&c->c_wio);
 	ml_timer_stop(&c->c_timer);

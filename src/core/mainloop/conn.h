@@ -75,6 +75,8 @@ struct conn {
 	bool			 c_wr_closed;	/* FIN sent */
 	bool			 c_above_hiwat;	/* flushed() is due when below lowat */
 	bool			 c_flush_on_close; /* try to write c_out before closing */
+	bool			 c_rate_limited;	/* reads count against the read limit */
+	bool			 c_throttled;	/* ... and wait for it to refill */
 	int			 c_errno;	/* socket error that closed it, or 0 */
 	const char		*c_close_reason;
 	uint64_t		 c_bytes_in;
@@ -155,6 +157,18 @@ void	conn_set_deadline(struct conn *c, double seconds);
  * accepts it without blocking.
  */
 void	conn_mark_for_close(struct conn *c, const char *reason);
+
+/*
+ * The node's read limit: the conns with c_rate_limited set read at most
+ * `rate` bytes/s together, in bursts of up to `burst` (0: twice the
+ * rate).  A relay sets it on its links and exit connections, so that it
+ * bounds what the relay relays (bandwidth_rate).  rate 0 lifts it.  A
+ * conn over the limit stops reading and resumes when the bucket has
+ * refilled; nothing runs while no limit is set.
+ */
+void	conn_set_read_limit(uint64_t rate, uint64_t burst);
+/* Times a conn was held back by the read limit, since start. */
+uint64_t	conn_read_limit_throttled(void);
 
 /* All live conns, for status and shutdown. */
 struct conn_list	*conn_all(void);

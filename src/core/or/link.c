@@ -147,6 +147,8 @@ link_register(struct link *l)
 	l->l_conn.c_in_max = 512 * 1024;
 	l->l_conn.c_hiwat = 512 * 1024;
 	l->l_conn.c_lowat = 128 * 1024;
+	/* What a relay reads from links counts against its bandwidth_rate. */
+	l->l_conn.c_rate_limited = true;
 	TAILQ_INSERT_TAIL(&links, l, l_entry);
 	conn_set_timeout(&l->l_conn, LINK_HANDSHAKE_TIMEOUT);
 	/* Also absolute: trickled bytes or VPADDING must not keep it half open. */

@@ -237,13 +237,23 @@ gi_relay(const char *key, struct buf *out, const char **err)
 
 	if (strcmp(k, "circuits-carried") != 0 && strcmp(k, "circuits-total") != 0 &&
 	    strcmp(k, "cells-relayed") != 0 && strcmp(k, "cells-per-second") != 0 &&
-	    strcmp(k, "descriptor-accepted") != 0 && strcmp(k, "authorities") != 0)
+	    strcmp(k, "descriptor-accepted") != 0 && strcmp(k, "authorities") != 0 &&
+	    strcmp(k, "bandwidth-rate") != 0 && strcmp(k, "throttled") != 0)
 		return 1;
 	if (!node_src.cn_is_relay) {
 		*err = "Not a relay";
 		return -1;
 	}
-	if (strcmp(k, "descriptor-accepted") == 0 || strcmp(k, "authorities") == 0) {
+	if (strcmp(k, "bandwidth-rate") == 0 || strcmp(k, "throttled") == 0) {
+		uint64_t throttled = 0, rate;
+
+		if (node_src.cn_relay_read_limit == NULL) {
+			*err = "Not a relay";
+			return -1;
+		}
+		rate = node_src.cn_relay_read_limit(&throttled);
+		out_printf(out, "%llu", (unsigned long long)(k[0] == 'b' ? rate : throttled));
+	} else if (strcmp(k, "descriptor-accepted") == 0 || strcmp(k, "authorities") == 0) {
 		size_t total = 0, accepted;
 
 		if (node_src.cn_relay_published == NULL) {
@@ -328,7 +338,7 @@ control_node_register(const struct control_node_sources *src)
 	    "source, relays, valid-after, fresh-until, valid-until of the network status");
 	control_register_getinfo("tord/relay/", gi_relay,
 	    "circuits-carried, circuits-total, cells-relayed, cells-per-second, "
-	    "descriptor-accepted, authorities (relays)");
+	    "descriptor-accepted, authorities, bandwidth-rate, throttled (relays)");
 	control_register_getinfo("tord/exit/", gi_exit,
 	    "streams-opened, refused-policy, begin (exits)");
 	control_register_getinfo("tord/authority/", gi_authority,

@@ -16,6 +16,8 @@
  *	tord/relay/cells-per-second	mean of the last 5 s
  *	tord/relay/descriptor-accepted	authorities holding our newest descriptor
  *	tord/relay/authorities		authorities it publishes to
+ *	tord/relay/bandwidth-rate	bandwidth_rate in force, bytes/s, 0: none
+ *	tord/relay/throttled		times a link or exit connection waited for it
  *	tord/exit/streams-opened	streams connected for clients
  *	tord/exit/refused-policy	BEGINs refused by the exit policy
  *	tord/exit/begin			BEGINs handled
@@ -46,6 +48,9 @@ struct control_node_sources {
 	/* Descriptor publication: authorities that accepted the newest
 	 * upload, and all of them in *total; NULL: not a relay. */
 	size_t		(*cn_relay_published)(size_t *total);
+	/* The read limit in force (0: none) and the times it held a
+	 * connection back; NULL: not a relay. */
+	uint64_t	(*cn_relay_read_limit)(uint64_t *throttled);
 	/* Exit counters; NULL: not an exit. */
 	void		(*cn_exit_figures)(struct control_exit_figures *out);
 	/* Authority figures; NULL: not an authority, or not wired yet. */

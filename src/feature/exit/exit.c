@@ -234,6 +234,8 @@ exit_connect(struct exit_stream *es, const struct addr *target)
 		stream_end(&es->es_s, reasons_end_from_errno(e));
 		return;
 	}
+	/* What the exit reads from targets counts against bandwidth_rate. */
+	es->es_s.s_conn.c_rate_limited = true;
 	ml_timer_start(&es->es_timer, E.connect_timeout, 0.);
 }
 

@@ -18,6 +18,9 @@
 
 static struct listener *or_listener;
 
+/* The read limit in force (bandwidth_rate, bandwidth_burst), for logs and status. */
+static uint64_t	read_rate, read_burst;
+
 static void
 relay_accept_cb(struct listener *l, int fd, const struct addr *peer, void *arg)
 {
@@ -31,6 +34,17 @@ relay_reconfigure(const struct relay_config *cfg)
 	dos_create_configure(cfg->rc_create_rate, cfg->rc_create_burst);
 	if (cfg->rc_max_queue_memory)
 		or_options.oo_max_queue_bytes = cfg->rc_max_queue_memory;
+	if (cfg->rc_read_rate != read_rate || cfg->rc_read_burst != read_burst) {
+		if (cfg->rc_read_rate > 0)
+			log_notice(LD_NET, "relaying at most %llu bytes/s (bursts of %llu)",
+			    (unsigned long long)cfg->rc_read_rate, (unsigned long long)
+			    (cfg->rc_read_burst ? cfg->rc_read_burst : 2 * cfg->rc_read_rate));
+		else if (read_rate > 0)
+			log_notice(LD_NET, "no limit on the bytes relayed any more");
+		read_rate = cfg->rc_read_rate;
+		read_burst = cfg->rc_read_burst;
+	}
+	conn_set_read_limit(cfg->rc_read_rate, cfg->rc_read_burst);
 #ifdef TORD_TEST_HOOKS
 	or_options.oo_test_flip_bit = cfg->rc_test_flip_bit;
 #endif
@@ -63,9 +77,17 @@ relay_or_addr(void)
 	return or_listener ? listener_addr(or_listener) : NULL;
 }
 
+uint64_t
+relay_read_rate(void)
+{
+	return read_rate;
+}
+
 void
 relay_stop(void)
 {
+	conn_set_read_limit(0, 0);
+	read_rate = read_burst = 0;
 	listener_free(or_listener);
 	dos_shutdown();
 	or_options.oo_is_relay = false;

@@ -18,6 +18,8 @@ struct relay_config {
 	uint32_t	rc_create_rate;		/* CREATE2/s per client address, 0: no limit */
 	uint32_t	rc_create_burst;
 	uint64_t	rc_max_queue_memory;	/* bytes of queued cells, all circuits */
+	uint64_t	rc_read_rate;		/* bandwidth_rate: bytes/s read, 0: no limit */
+	uint64_t	rc_read_burst;		/* bandwidth_burst, 0: twice the rate */
 	bool		rc_test_flip_bit;	/* test builds only: corrupt passing cells */
 };
 
@@ -25,6 +27,8 @@ struct relay_config {
 int	relay_start(const struct relay_config *cfg, struct node_keys *keys);
 /* Apply settings that may change at runtime (SIGHUP). */
 void	relay_reconfigure(const struct relay_config *cfg);
+/* bandwidth_rate in force (bytes/s read from links and exits), 0: none. */
+uint64_t	relay_read_rate(void);
 /* The bound OR address (port chosen if 0 was configured). */
 const struct addr *relay_or_addr(void);
 void	relay_stop(void);

@@ -21,6 +21,14 @@ gives, the same way for every target (direct, microsocks, tord, Tor):
   probe.py circtimes --control HOST:PORT
       Tor only (stem): prints the build time of every circuit that
       reports BUILT, from its TIME_CREATED, until killed.
+  probe.py newnym (--control HOST:PORT | --control-socket PATH) [--timeout S]
+      (stem, for tord and Tor alike) SIGNAL NEWNYM, then waits until the
+      circuits that no stream may use any more have closed: the count
+      stops falling for 3 s (or S seconds pass).  Prints
+      "circuits_before N", "circuits_after N" and "newnym_settle_s S".
+      bench/run calls it before holding 10,000 streams, so that the
+      memory figure is that of the streams and not of the 1,000
+      isolated circuits an earlier measurement left.
 
 Every transfer is checked: HTTP 200, exact body size and sha256 of the
 body.  A run that fails prints "fail REASON" and is not counted.  Output
@@ -299,6 +307,36 @@ def cmd_circtimes(a):
         time.sleep(0.5)
 
 
+def cmd_newnym(a):
+    from stem.control import Controller, Signal
+
+    if a.control_socket:
+        ctl = Controller.from_socket_file(a.control_socket)
+    else:
+        host, port = hostport(a.control)
+        ctl = Controller.from_port(address=host, port=port)
+    ctl.authenticate()
+
+    def count():
+        return sum(1 for l in ctl.get_info("circuit-status").splitlines() if l.strip())
+
+    before = count()
+    t0 = time.time()
+    ctl.signal(Signal.NEWNYM)
+    last, since = before, time.time()
+    while time.time() - t0 < a.timeout:
+        time.sleep(0.5)
+        n = count()
+        if n < last:
+            last, since = n, time.time()
+        elif time.time() - since >= 3:
+            break
+    print("circuits_before %d" % before)
+    print("circuits_after %d" % last)
+    print("newnym_settle_s %.1f" % (time.time() - t0))
+    ctl.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -325,6 +363,11 @@ def main():
     p = sub.add_parser("circtimes")
     p.add_argument("--control", required=True)
     p.add_argument("--max-hold", type=float, default=1800)
+    p = sub.add_parser("newnym")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--control")
+    g.add_argument("--control-socket")
+    p.add_argument("--timeout", type=float, default=30)
     a = ap.parse_args()
     if a.cmd == "perf":
         cmd_perf(a)
@@ -332,6 +375,8 @@ def main():
         asyncio.run(concurrent_main(a))
     elif a.cmd == "hold":
         asyncio.run(hold_main(a))
+    elif a.cmd == "newnym":
+        cmd_newnym(a)
     else:
         cmd_circtimes(a)
 

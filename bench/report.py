@@ -39,8 +39,12 @@ ROWS = [
     ("conc10000_req_median_ms", "10000 concurrent: per-req median ms", "lo"),
     ("rss_client_idle_mib", "RSS client idle, MiB", "lo"),
     ("rss_relay_idle_mib", "RSS relay idle (max), MiB", "lo"),
+    ("hold_circuits_before", "circuits before NEWNYM (hold)", "lo"),
+    ("hold_circuits_after", "circuits after NEWNYM (hold)", "lo"),
+    ("rss_client_before_hold_mib", "RSS client before the hold, MiB", "lo"),
     ("hold_streams_failed", "HELD held streams: failed", "lo"),
-    ("rss_client_held_mib", "RSS client, HELD streams, MiB", "lo"),
+    ("rss_client_held_open_mib", "RSS client, HELD just opened, MiB", "lo"),
+    ("rss_client_held_mib", "RSS client, HELD streams (settled), MiB", "lo"),
     ("rss_relay_held_mib", "RSS relay, HELD streams (max), MiB", "lo"),
     ("relay_kib_per_circ", "relay KiB per circuit-hop", "lo"),
     ("transfer_failures", "failed transfers (not counted)", "lo"),
@@ -93,7 +97,7 @@ def main():
             data[t]["transfer_failures"] = [sum(data[t]["transfer_failures"])]
     med = {t: {m: (stats(v)[0] if v else None) for m, v in data[t].items()} for t in present}
 
-    hdr = "%-36s" % "metric"
+    hdr = "%-42s" % "metric"
     for t in present:
         hdr += " %10s" % t
         if t in ("tord", "tor"):
@@ -108,7 +112,7 @@ def main():
             continue
         held = next((stats(data[t]["hold_streams_n"])[0] for t in present
                      if data[t].get("hold_streams_n")), 0)
-        row = "%-36s" % label.replace("HELD", "%d" % held)
+        row = "%-42s" % label.replace("HELD", "%d" % held)
         for t in present:
             s = stats(data[t].get(m, []))
             row += " %10s" % (fmt(s[0]) if s else "-")

@@ -10,9 +10,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
@@ -63,6 +65,94 @@ crypto_rand(void *out, size_t n)
 		}
 		p += chunk;
 		n -= (size_t)chunk;
+	}
+}
+
+/* ---- The fast stream (crypto_rand_fast). */
+
+#define FRNG_KEY_LEN	(32 + 16)		/* AES-256 key and IV */
+#define FRNG_BUF	4096
+#define FRNG_RESEED	(64u * 1024 * 1024)	/* bytes between CSPRNG reseeds */
+
+static struct {
+	EVP_CIPHER_CTX	*ctx;
+	bool		 atfork;	/* the fork handler is registered */
+	bool		 forked;	/* a child: reseed before anything is handed out */
+	uint8_t		 buf[FRNG_BUF];
+	size_t		 pos;		/* bytes of buf handed out (wiped) */
+	uint64_t	 since_seed;
+} frng = { .pos = FRNG_BUF };
+
+/* A forked child must not hand out what its parent will (daemonising forks). */
+static void
+frng_child(void)
+{
+	crypto_wipe(frng.buf, sizeof(frng.buf));
+	frng.pos = FRNG_BUF;
+	frng.forked = true;
+}
+
+static void
+frng_key(const uint8_t key[FRNG_KEY_LEN])
+{
+	if (frng.ctx == NULL && (frng.ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		crypto_log_errors(LD_CRYPTO, "EVP_CIPHER_CTX_new");
+		abort();
+	}
+	if (EVP_EncryptInit_ex(frng.ctx, EVP_aes_256_ctr(), NULL, key, key + 32) != 1) {
+		crypto_log_errors(LD_CRYPTO, "fast RNG: EVP_EncryptInit_ex");
+		abort();
+	}
+}
+
+static void
+frng_refill(void)
+{
+	uint8_t next[FRNG_KEY_LEN];
+	int outl = 0;
+
+	if (!frng.atfork) {
+		if (pthread_atfork(NULL, NULL, frng_child) != 0) {
+			log_err(LD_CRYPTO, "fast RNG: pthread_atfork failed; aborting");
+			abort();
+		}
+		frng.atfork = true;
+	}
+	if (frng.ctx == NULL || frng.forked || frng.since_seed >= FRNG_RESEED) {
+		crypto_rand(next, sizeof(next));
+		frng_key(next);
+		frng.forked = false;
+		frng.since_seed = 0;
+	}
+	/* Keystream: the next key first, then the bytes to hand out. */
+	memset(next, 0, sizeof(next));
+	memset(frng.buf, 0, sizeof(frng.buf));
+	if (EVP_EncryptUpdate(frng.ctx, next, &outl, next, sizeof(next)) != 1 ||
+	    EVP_EncryptUpdate(frng.ctx, frng.buf, &outl, frng.buf, sizeof(frng.buf)) != 1) {
+		crypto_log_errors(LD_CRYPTO, "fast RNG: EVP_EncryptUpdate");
+		abort();
+	}
+	frng_key(next);
+	crypto_wipe(next, sizeof(next));
+	frng.pos = 0;
+	frng.since_seed += sizeof(frng.buf);
+}
+
+void
+crypto_rand_fast(void *out, size_t n)
+{
+	uint8_t *p = out;
+	size_t k;
+
+	while (n > 0) {
+		if (frng.pos == FRNG_BUF)
+			frng_refill();
+		k = MIN(n, FRNG_BUF - frng.pos);
+		memcpy(p, frng.buf + frng.pos, k);
+		crypto_wipe(frng.buf + frng.pos, k);
+		frng.pos += k;
+		p += k;
+		n -= k;
 	}
 }
 

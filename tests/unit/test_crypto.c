@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "lib/crypto.h"
@@ -54,6 +56,55 @@ test_rand(void **state)
 	for (i = 0; i < 7; i++)
 		assert_true(hits[i] > 700 && hits[i] < 1300);
 	assert_int_equal(crypto_rand_uniform(1), 0);
+}
+
+/*
+ * The fast stream for cell padding: pieces of every size across the 4 KiB
+ * refills, no repeats, bytes spread evenly (each value within half of
+ * its expected count over 1 MiB, 32 standard deviations: never by
+ * chance), and a forked child never hands out what its parent does.
+ */
+static void
+test_rand_fast(void **state)
+{
+	enum { N = 1 << 20 };
+	static uint8_t big[N];
+	static unsigned count[256];
+	uint8_t a[509], b[509], child[64], parent[64];
+	size_t off = 0, k = 1, i;
+	int fds[2], st;
+	pid_t pid;
+
+	while (off < N) {
+		size_t n = MIN(k, N - off);
+
+		crypto_rand_fast(big + off, n);
+		off += n;
+		k = k % 997 + 7;
+	}
+	for (i = 0; i < N; i++)
+		count[big[i]]++;
+	for (i = 0; i < 256; i++)
+		assert_true(count[i] > N / 256 / 2 && count[i] < N / 256 * 3 / 2);
+	crypto_rand_fast(a, sizeof(a));
+	crypto_rand_fast(b, sizeof(b));
+	assert_false(memcmp(a, b, sizeof(a)) == 0);
+	assert_false(memcmp(big, big + N / 2, 4096) == 0);
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		crypto_rand_fast(child, sizeof(child));
+		_exit(write(fds[1], child, sizeof(child)) == (ssize_t)sizeof(child) ? 0 : 1);
+	}
+	crypto_rand_fast(parent, sizeof(parent));
+	assert_int_equal(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_false(memcmp(child, parent, sizeof(child)) == 0);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 static void
@@ -166,6 +217,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rand),
+		cmocka_unit_test(test_rand_fast),
 		cmocka_unit_test(test_wipe_eq),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_hmac),

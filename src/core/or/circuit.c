@@ -353,7 +353,7 @@ circuit_send_relay(struct circuit *c, int hop, uint8_t cmd, uint16_t stream_id,
 
 	if (c->c_state == CIRC_ST_CLOSED)
 		return -1;
-	if (relay_msg_pack(payload, cmd, stream_id, data, len, crypto_rand) < 0)
+	if (relay_msg_pack(payload, cmd, stream_id, data, len, crypto_rand_fast) < 0)
 		return -1;
 	if (c->c_origin) {
 		if (hop < 0 || hop >= c->c_n_built)

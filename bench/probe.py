@@ -21,10 +21,10 @@ gives, the same way for every target (direct, microsocks, tord, Tor):
   probe.py circtimes --control HOST:PORT
       Tor only (stem): prints the build time of every circuit that
       reports BUILT, from its TIME_CREATED, until killed.
-  probe.py newnym (--control HOST:PORT | --control-socket PATH) [--timeout S]
+  probe.py newnym (--control HOST:PORT | --control-socket PATH) [--timeout S] [--keep K]
       (stem, for tord and Tor alike) SIGNAL NEWNYM, then waits until the
-      circuits that no stream may use any more have closed: the count
-      stops falling for 3 s (or S seconds pass).  Prints
+      circuits that no stream may use any more have closed: at most K
+      (20) are left, or S (45) seconds passed.  Prints
       "circuits_before N", "circuits_after N" and "newnym_settle_s S".
       bench/run calls it before holding 10,000 streams, so that the
       memory figure is that of the streams and not of the 1,000
@@ -323,13 +323,14 @@ def cmd_newnym(a):
     before = count()
     t0 = time.time()
     ctl.signal(Signal.NEWNYM)
-    last, since = before, time.time()
+    # tord closes idle circuits of an old identity within seconds; Tor in
+    # its next expiry pass, every NewCircuitPeriod (30 s).  Both keep a
+    # few clean circuits for predicted ports.
+    last = before
     while time.time() - t0 < a.timeout:
         time.sleep(0.5)
-        n = count()
-        if n < last:
-            last, since = n, time.time()
-        elif time.time() - since >= 3:
+        last = count()
+        if last <= a.keep:
             break
     print("circuits_before %d" % before)
     print("circuits_after %d" % last)
@@ -367,7 +368,8 @@ def main():
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--control")
     g.add_argument("--control-socket")
-    p.add_argument("--timeout", type=float, default=30)
+    p.add_argument("--timeout", type=float, default=45)
+    p.add_argument("--keep", type=int, default=20)
     a = ap.parse_args()
     if a.cmd == "perf":
         cmd_perf(a)

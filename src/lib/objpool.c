@@ -111,6 +111,15 @@ objpool_put(struct objpool *p, void *obj)
 	free(obj);
 }
 
+void
+objpool_free(struct objpool *p)
+{
+	if (p == NULL)
+		return;
+	ASSERT(p->p_in_use == 0);
+	free(p);
+}
+
 #else
 
 static struct chunk *
@@ -206,6 +215,22 @@ objpool_put(struct objpool *p, void *obj)
 	TAILQ_REMOVE(&p->p_partial, ch, ch_entry);
 	p->p_chunks--;
 	(void)munmap(ch, OBJPOOL_CHUNK);
+}
+
+void
+objpool_free(struct objpool *p)
+{
+	struct chunk *ch;
+
+	if (p == NULL)
+		return;
+	ASSERT(p->p_in_use == 0);
+	/* With nothing in use, every chunk is empty and on the partial list. */
+	while ((ch = TAILQ_FIRST(&p->p_partial)) != NULL) {
+		TAILQ_REMOVE(&p->p_partial, ch, ch_entry);
+		(void)munmap(ch, OBJPOOL_CHUNK);
+	}
+	free(p);
 }
 
 #endif

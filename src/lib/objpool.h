@@ -31,6 +31,8 @@ struct objpool	*objpool_new(size_t size, const char *name);
 void		*objpool_get(struct objpool *p);
 /* Return obj (from this pool, or NULL) to it. */
 void		 objpool_put(struct objpool *p, void *obj);
+/* Free the pool; every object must have been returned. */
+void		 objpool_free(struct objpool *p);
 /* Objects handed out and not returned. */
 size_t		 objpool_in_use(const struct objpool *p);
 /* Bytes of chunks the pool holds (0 in sanitizer builds). */

@@ -326,7 +326,7 @@ check "frozen exit: the client's stream timeout fired on circ $f_circ" \
     sh -c "tail -n +$((l0 + 1)) '$D/client/log' | grep -q 'no answer on circ=$f_circ '"
 # The next try goes around the circuit's middle and exit: the circuit that
 # answered has neither, unless the client logged that no path could avoid
-# them (then there was no other exit to take).
+# them both (then it leaves out the exit if a path can, else nothing).
 read -r a_circ a_tries <<<"$(tail -n +$((l0 + 1)) "$D/client/log" |
     sed -n 's/.*stream=[0-9]* connected on circ=\([0-9]*\) after \([0-9]*\) tries.*/\1 \2/p' | tail -n 1)"
 a_path=$(circ_path "${a_circ:-0}")
@@ -336,8 +336,18 @@ tail -n +$((l0 + 1)) "$D/client/log" | grep -E "no answer on|attached to|connect
     head -n 20 | sed "s/^/#   /"
 around() { [ -n "$a_exit" ] && [ "$a_exit" != "$f_exit" ] && [ "$a_middle" != "$f_exit" ] &&
     [ "$a_exit" != "$f_middle" ] && [ "$a_middle" != "$f_middle" ]; }
-if ! around && tail -n +$((l0 + 1)) "$D/client/log" | grep -q "no path leaves out the relays a request avoids"; then
+exit_around() { [ -n "$a_exit" ] && [ "$a_exit" != "$f_exit" ] && [ "$a_middle" != "$f_exit" ]; }
+# When no path leaves out both (the restarted relays may not be back in
+# the consensus yet), the retry leaves out as many of them as a path
+# can, the exit that did not answer first: "it leaves out K of N".
+kept=$(tail -n +$((l0 + 1)) "$D/client/log" |
+    sed -n 's/.*no path leaves out the relays a request avoids: it leaves out \([0-9]*\) of.*/\1/p' | head -n 1)
+if around; then
+	ok "frozen exit: the retry left out its middle and exit ($f_middle, $f_exit; answered through $a_middle, $a_exit)"
+elif [ "${kept:-}" = 0 ]; then
 	ok "frozen exit: the retry left out its middle and exit # SKIP no other path existed"
+elif [ -n "${kept:-}" ]; then
+	check "frozen exit: no path left out both, the retry left out its exit ($f_exit; answered through $a_middle, $a_exit)" exit_around
 else
 	check "frozen exit: the retry left out its middle and exit ($f_middle, $f_exit; answered through $a_middle, $a_exit)" around
 fi

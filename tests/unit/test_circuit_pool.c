@@ -1,6 +1,7 @@
 /*
  * Unit tests for the circuit reuse rule and the static path picker
- * (feature/client/client_policy, used by circuit_pool).
+ * (feature/client/client_policy, used by circuit_pool), and for the pool's
+ * path around the relays a request avoids (client_pick_path_around).
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "feature/client/circuit_pool.h"
 #include "feature/client/client_policy.h"
 
 static void
@@ -265,6 +267,97 @@ test_guards_failover(void **state)
 }
 
 /* Relays that did not answer: left out until their time, bounded table. */
+/*
+ * A network of one guard (1), one middle (2) and two exits (12, 13); the
+ * fake picker takes the first middle and exit that ex leaves.  The case
+ * of net_faults' frozen exit: the request avoids [13, 2] (the exit of the
+ * circuit that did not answer, then its middle).  No path leaves out
+ * both, but one leaves out the exit: that one, not any path.
+ */
+static const uint8_t fake_middles[] = { 2 }, fake_exits[] = { 12, 13 };
+static int fake_calls;
+static bool fake_down;	/* no relay at all */
+
+static bool
+fake_excluded(const struct client_exclude *ex, uint8_t id)
+{
+	size_t i;
+
+	for (i = 0; ex != NULL && i < ex->ce_n; i++)
+		if (ex->ce_id[i][0] == id)
+			return true;
+	return false;
+}
+
+static int
+fake_pick(uint16_t port, const struct client_exclude *ex, struct relay_info out[3])
+{
+	size_t i;
+	int m = -1, e = -1;
+
+	fake_calls++;
+	if (fake_down)
+		return -1;
+	for (i = 0; i < sizeof(fake_middles) && m < 0; i++)
+		if (!fake_excluded(ex, fake_middles[i]))
+			m = fake_middles[i];
+	for (i = 0; i < sizeof(fake_exits) && e < 0; i++)
+		if (!fake_excluded(ex, fake_exits[i]))
+			e = fake_exits[i];
+	if (m < 0 || e < 0)
+		return -1;
+	memset(out, 0, 3 * sizeof(*out));
+	out[0].ri_id[0] = 1;
+	out[1].ri_id[0] = (uint8_t)m;
+	out[2].ri_id[0] = (uint8_t)e;
+	return 3;
+}
+
+static void
+test_pick_around(void **state)
+{
+	client_pick_path_fn saved = client_pick_path;
+	struct client_exclude ex;
+	struct relay_info out[3];
+
+	(void)state;
+	client_pick_path = fake_pick;
+	/* [exit 13, middle 2]: only the exit can be left out. */
+	memset(&ex, 0, sizeof(ex));
+	ex.ce_id[0][0] = 13;
+	ex.ce_id[1][0] = 2;
+	ex.ce_n = 2;
+	assert_int_equal(client_pick_path_around(80, &ex, out), 3);
+	assert_int_equal(ex.ce_n, 1);
+	assert_int_equal(out[1].ri_id[0], 2);
+	assert_int_equal(out[2].ri_id[0], 12);
+	/* [exit 12]: a path leaves it out, ex untouched. */
+	memset(&ex, 0, sizeof(ex));
+	ex.ce_id[0][0] = 12;
+	ex.ce_n = 1;
+	assert_int_equal(client_pick_path_around(80, &ex, out), 3);
+	assert_int_equal(ex.ce_n, 1);
+	assert_int_equal(out[2].ri_id[0], 13);
+	/* [middle 2, exit 13]: the first, the middle, cannot be left out: any path. */
+	memset(&ex, 0, sizeof(ex));
+	ex.ce_id[0][0] = 2;
+	ex.ce_id[1][0] = 13;
+	ex.ce_n = 2;
+	fake_calls = 0;
+	assert_int_equal(client_pick_path_around(80, &ex, out), 3);
+	assert_int_equal(ex.ce_n, 0);
+	assert_int_equal(fake_calls, 3);
+	/* Nothing to leave out: any path; no relay at all: no path. */
+	memset(&ex, 0, sizeof(ex));
+	assert_int_equal(client_pick_path_around(80, &ex, out), 3);
+	ex.ce_id[0][0] = 12;
+	ex.ce_n = 1;
+	fake_down = true;
+	assert_int_equal(client_pick_path_around(80, &ex, out), -1);
+	fake_down = false;
+	client_pick_path = saved;
+}
+
 static void
 test_avoid(void **state)
 {
@@ -305,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_pick_static_pinned_guard),
 		cmocka_unit_test(test_guards_failover),
 		cmocka_unit_test(test_avoid),
+		cmocka_unit_test(test_pick_around),
 	};
 
 	return cmocka_run_group_tests_name("circuit_pool", tests, NULL, NULL);

@@ -165,15 +165,22 @@ pool_view(const struct pool_circ *pc, struct client_circ_view *v)
 	v->cv_exit_policy = pc->pc_has_policy ? &pc->pc_policy : NULL;
 }
 
+/* Is id among the first n relays w avoids? */
 static bool
-waiter_avoids_relay(const struct pool_waiter *w, const uint8_t id[IDENTITY_LEN])
+waiter_avoids_relay_n(const struct pool_waiter *w, size_t n, const uint8_t id[IDENTITY_LEN])
 {
 	size_t i;
 
-	for (i = 0; i < w->w_n_avoid_relays; i++)
+	for (i = 0; i < n && i < w->w_n_avoid_relays; i++)
 		if (memcmp(w->w_avoid_relays[i], id, IDENTITY_LEN) == 0)
 			return true;
 	return false;
+}
+
+static bool
+waiter_avoids_relay(const struct pool_waiter *w, const uint8_t id[IDENTITY_LEN])
+{
+	return waiter_avoids_relay_n(w, w->w_n_avoid_relays, id);
 }
 
 static bool
@@ -257,6 +264,15 @@ enum pool_launch_result {
 	LAUNCH_FAILED,		/* the first link could not even start */
 };
 
+int
+client_pick_path_around(uint16_t port, struct client_exclude *ex, struct relay_info out[3])
+{
+	for (; ex->ce_n > 0; ex->ce_n--)
+		if (client_pick_path(port, ex, out) == 3)
+			return 3;
+	return client_pick_path(port, NULL, out) == 3 ? 3 : -1;
+}
+
 /*
  * Launch a circuit for port, reserved for key (NULL: preemptive); w, the
  * waiter it is for (or NULL), adds the relays it avoids.
@@ -272,9 +288,8 @@ pool_launch(uint16_t port, const char *key, struct pool_waiter *w)
 	int draws;
 
 	pool_exclude_fill(&ex, w, now);
-	/* Around the relays to leave out if a path can; else any path. */
-	if ((ex.ce_n == 0 || client_pick_path(port, &ex, path) != 3) &&
-	    client_pick_path(port, NULL, path) != 3) {
+	/* Around the relays to leave out, or as many of the first as a path can. */
+	if (client_pick_path_around(port, &ex, path) != 3) {
 		/* Still bootstrapping: the directory code reports progress. */
 		if (client_path_pending != NULL && client_path_pending())
 			return LAUNCH_NO_PATH;
@@ -288,19 +303,28 @@ pool_launch(uint16_t port, const char *key, struct pool_waiter *w)
 		return LAUNCH_NO_PATH;
 	}
 	/*
-	 * Whatever picked it: leave out a middle or exit that did not answer
-	 * lately, or did not answer this request, if a few more draws can
-	 * (else the last one is still a try).
+	 * Whatever picked it (the static list ignores ex): leave out a middle
+	 * or exit that did not answer lately, or did not answer this request,
+	 * if a few more draws can (else the last one is still a try).
 	 */
 	for (draws = 1; draws < POOL_PATH_DRAWS && path_avoided(path, w, now); draws++)
-		if (client_pick_path(port, NULL, path) != 3)
+		if (client_pick_path(port, ex.ce_n > 0 ? &ex : NULL, path) != 3)
 			return LAUNCH_NO_PATH;
 	if (w != NULL && w->w_n_avoid_relays > 0 && (waiter_avoids_relay(w, path[1].ri_id) ||
 	    waiter_avoids_relay(w, path[2].ri_id))) {
-		/* No path around them: the waiter must take this one. */
-		log_info(LD_CIRC, "no path leaves out the relays a request avoids; using one "
-		    "through them");
-		w->w_n_avoid_relays = 0;
+		/*
+		 * No path around them all: the waiter must take this one,
+		 * which still leaves out the first ex.ce_n of them (its own
+		 * come first in ex).
+		 */
+		size_t kept = MIN(ex.ce_n, w->w_n_avoid_relays);
+
+		while (kept > 0 && (waiter_avoids_relay_n(w, kept, path[1].ri_id) ||
+		    waiter_avoids_relay_n(w, kept, path[2].ri_id)))
+			kept--;
+		log_info(LD_CIRC, "no path leaves out the relays a request avoids: "
+		    "it leaves out %zu of %zu, the most recent", kept, w->w_n_avoid_relays);
+		w->w_n_avoid_relays = kept;
 	}
 	c = circuit_launch(path, 3, CIRC_PURPOSE_GENERAL,
 	    pool_cfg->cc_circuit_build_timeout);

@@ -74,9 +74,11 @@ struct pool_waiter {
 	size_t		 w_n_avoid;
 	/*
 	 * Relays not to use past the first hop (those of a circuit that did
-	 * not answer this request): open circuits through one are passed
-	 * over and new paths leave them out.  When no path can, the pool
-	 * sets w_n_avoid_relays to 0 and takes what it drew.
+	 * not answer this request), the most recent first: open circuits
+	 * through one are passed over and new paths leave them out.  When
+	 * no path can leave out all of them, the pool keeps as many of the
+	 * first ones as a path can (client_pick_path_around) and lowers
+	 * w_n_avoid_relays to that.
 	 */
 	const uint8_t	(*w_avoid_relays)[IDENTITY_LEN];
 	size_t		 w_n_avoid_relays;
@@ -88,6 +90,16 @@ struct pool_waiter {
 	bool		 w_queued;
 	TAILQ_ENTRY(pool_waiter) w_entry;
 };
+
+/*
+ * A path for port leaving out the relays of ex if one can; else leaving
+ * out as many of ex's first relays as one can (ex->ce_n is lowered to
+ * that: the first are what matters most, such as the exit of a circuit
+ * that just did not answer); else any path.  Returns 3 with out filled,
+ * or -1 if there is no path at all.  Exposed for the tests.
+ */
+int	client_pick_path_around(uint16_t port, struct client_exclude *ex,
+	    struct relay_info out[3]);
 
 /* Start the pool with cfg (kept by pointer: it must outlive the pool). */
 void	circuit_pool_init(const struct client_config *cfg);

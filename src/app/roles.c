@@ -354,7 +354,7 @@ client_dir_start(const struct tord_config *cfg)
 static int
 client_role_start(const struct tord_config *cfg, struct node_keys *keys)
 {
-	client_bootstrap_reset();
+	node_bootstrap_reset();
 	client_config_from(cfg);
 	if (client_start(&client_cfg) < 0)
 		return -1;

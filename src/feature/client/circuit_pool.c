@@ -342,7 +342,7 @@ pool_launch(uint16_t port, const char *key, struct pool_waiter *w)
 	c->c_port_hint = port;
 	TAILQ_INSERT_TAIL(&pool_circs, pc, pc_entry);
 	pool_stats.ps_launched++;
-	client_bootstrap(BOOTSTRAP_CIRCUIT, "circuit_create", "building the first circuit");
+	node_bootstrap(BOOTSTRAP_CIRCUIT, "circuit_create", "building the first circuit");
 	log_info(LD_CIRC, "circ=%u launched (%s)", c->c_gid,
 	    key != NULL ? "on demand" : "preemptive");
 	return LAUNCH_OK;
@@ -539,7 +539,7 @@ pool_built(struct circuit *c)
 	if (client_circuit_result != NULL)
 		client_circuit_result(c, true);
 	/* Users and scripts/testnet wait for this line (logged once). */
-	client_bootstrap(BOOTSTRAP_DONE, "done", "a circuit is established");
+	node_bootstrap(BOOTSTRAP_DONE, "done", "a circuit is established");
 	pool_schedule();
 }
 

@@ -140,7 +140,7 @@ dirfetch_install(struct netstatus *c, const char *source)
 	    "%zu relays (%zu exits), signed by %zu", source, va, vu, df.nl->nl_n,
 	    count_exits(df.nl), c->ns_n_sigs);
 	guard_check_nodelist(df.nl);
-	client_bootstrap(BOOTSTRAP_DIRINFO, "enough_dirinfo", "consensus verified (%zu relays)",
+	node_bootstrap(BOOTSTRAP_DIRINFO, "enough_dirinfo", "consensus verified (%zu relays)",
 	    df.nl->nl_n);
 }
 
@@ -157,7 +157,7 @@ dirfetch_consider(const char *doc, size_t len, const char *source, bool from_cac
 	enum dirfetch_verdict v;
 	char hint[256];
 
-	client_bootstrap(BOOTSTRAP_LOADING, "loading_status", "loading the consensus");
+	node_bootstrap(BOOTSTRAP_LOADING, "loading_status", "loading the consensus");
 	if (netstatus_parse(doc, len, NS_CONSENSUS, &c, &why) != PARSE_OK) {
 		log_warn(LD_DIR, "consensus from %s refused: malformed: %s", source, why.msg);
 		return DFV_REJECT;
@@ -245,7 +245,7 @@ dirfetch_try_next(void)
 
 	while (df.next < df.n_auths) {
 		a = &df.auths[df.order[df.next++]];
-		client_bootstrap(BOOTSTRAP_CONN_DIR, "conn_dir",
+		node_bootstrap(BOOTSTRAP_CONN_DIR, "conn_dir",
 		    "connecting to directory authority %s", a->da_nickname);
 		log_info(LD_DIR, "fetching the consensus from %s at %s", a->da_nickname,
 		    addr_fmt(&a->da_addr, abuf, sizeof(abuf)));

@@ -29,7 +29,7 @@
 #include "feature/dir/dirauth_store.h"
 #include "feature/dir/dirclient.h"
 #include "feature/dir/netstatus.h"
-#include "feature/control/control.h"
+#include "feature/control/node_bootstrap.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -301,29 +301,20 @@ load_descriptors(int64_t now)
 		log_notice(LD_DIR, "loaded %zu saved descriptors (%zu dropped)", loaded, bad);
 }
 
-
 /*
- * An authority's bootstrap (GETINFO status/bootstrap-phase, torctl
- * status): 50% until it serves a consensus, 100% once it does (its own
- * or the one saved by its last run).  It only moves forward.
+ * An authority's bootstrap: 50% until it serves a consensus, 100% once
+ * it does (its own or the one saved by its last run).
  */
 static void
 da_note_serving(void)
 {
-	static int reported;
-	char summary[96];
-	int pct = da.pub != NULL ? 100 : 50;
-
-	if (pct <= reported)
-		return;
-	reported = pct;
-	if (pct == 100)
-		snprintf(summary, sizeof(summary), "Serving a consensus signed by %zu of %zu "
-		    "authorities", da.pub->ns_n_sigs, da.n_auth);
+	if (da.pub != NULL)
+		node_bootstrap(100, "done", "serving a consensus signed by %zu of %zu authorities",
+		    da.pub->ns_n_sigs, da.n_auth);
 	else
-		snprintf(summary, sizeof(summary), "Voting: no consensus signed by a majority yet");
-	control_set_bootstrap(pct, pct == 100 ? "done" : "voting", summary);
+		node_bootstrap(50, "voting", "voting: no consensus signed by a majority yet");
 }
+
 static void
 load_consensus(void)
 {

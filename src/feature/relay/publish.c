@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,7 @@
 #include "feature/dir/dirclient.h"
 #include "feature/relay/bwhist.h"
 #include "feature/relay/publish.h"
-#include "feature/control/control.h"
+#include "feature/control/node_bootstrap.h"
 #include "feature/relay/relay.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
@@ -149,8 +148,6 @@ static struct {
 	struct bwhist		 bw;
 	struct ml_timer		 bw_timer;
 } P;
-/* Bootstrap progress reported so far (outlives a restart of P). */
-static int	pub_boot_pct;
 
 static void pub_attempt(struct pub_auth *pa);
 
@@ -206,30 +203,21 @@ pub_failed(struct pub_auth *pa, const char *what)
 }
 
 /*
- * A relay's bootstrap (GETINFO status/bootstrap-phase, torctl status):
- * 50% while it uploads its descriptor, 100% once more than half of the
- * authorities hold it, which is what gets it into their consensus.
- * Like a client's, it only moves forward.
+ * A relay's bootstrap: 50% while it uploads its descriptor, 100% once
+ * more than half of the authorities hold it, which is what gets it into
+ * their consensus.
  */
 static void
 pub_note_bootstrap(void)
 {
-	char summary[96];
 	size_t n = publish_n_accepted();
-	int pct = 2 * n > P.n_auth ? 100 : 50;
 
-	if (pct <= pub_boot_pct)
-		return;
-	pub_boot_pct = pct;
-	if (pct == 100)
-		snprintf(summary, sizeof(summary), "descriptor accepted by %zu of %zu authorities",
+	if (2 * n > P.n_auth)
+		node_bootstrap(100, "done", "descriptor accepted by %zu of %zu authorities",
 		    n, P.n_auth);
 	else
-		snprintf(summary, sizeof(summary), "uploading the descriptor to %zu authorities",
+		node_bootstrap(50, "publishing", "uploading the descriptor to %zu authorities",
 		    P.n_auth);
-	log_notice(LD_DIR, "bootstrapped %d%%: %s", pct, summary);
-	summary[0] = (char)toupper((unsigned char)summary[0]);
-	control_set_bootstrap(pct, pct == 100 ? "done" : "publishing", summary);
 }
 
 static void

@@ -1,7 +1,6 @@
 /*
- * bootstrap.c: the client's monotonic bootstrap progress (bootstrap.h).
- * Called by dirfetch.c (directory phases) and circuit_pool.c (circuit
- * phases); feeds the log and control_set_bootstrap().
+ * node_bootstrap.c: a node's monotonic bootstrap progress
+ * (node_bootstrap.h); feeds the log and control_set_bootstrap().
  */
 #include "config.h"
 
@@ -9,21 +8,21 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "feature/client/bootstrap.h"
 #include "feature/control/control.h"
+#include "feature/control/node_bootstrap.h"
 #include "lib/log.h"
 
 static int	bootstrap_pct = -1;
 
 void
-client_bootstrap_reset(void)
+node_bootstrap_reset(void)
 {
 	bootstrap_pct = -1;
-	client_bootstrap(BOOTSTRAP_STARTING, "starting", "starting");
+	node_bootstrap(0, "starting", "starting");
 }
 
 void
-client_bootstrap(int pct, const char *tag, const char *fmt, ...)
+node_bootstrap(int pct, const char *tag, const char *fmt, ...)
 {
 	char summary[160];
 	va_list ap;
@@ -39,10 +38,4 @@ client_bootstrap(int pct, const char *tag, const char *fmt, ...)
 	/* Controllers show it as a sentence, as Tor's summaries are. */
 	summary[0] = (char)toupper((unsigned char)summary[0]);
 	control_set_bootstrap(pct, tag, summary);
-}
-
-int
-client_bootstrap_progress(void)
-{
-	return bootstrap_pct < 0 ? 0 : bootstrap_pct;
 }
